@@ -1,0 +1,116 @@
+/**
+ * Cookie codecs. Parsing is lenient and never throws (a bad cookie is "no cookie");
+ * serialising is strict and throws on anything RFC 6265 forbids, so no attribute can be
+ * injected through a name or value (the `cookie` package's CVE-2024-47764).
+ */
+
+/** Headers larger than this are not parsed at all (the cookie is then simply absent). */
+const MAX_HEADER_LENGTH = 16 * 1024;
+// RFC 6265 §4.1.1: cookie-name is an RFC 7230 token; cookie-value is cookie-octets.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const COOKIE_OCTETS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
+/** Browsers cap Max-Age at 400 days (RFC 6265bis §5.6.1, "cookie-age-limit"). */
+const MAX_AGE_LIMIT_SECONDS = 400 * 24 * 60 * 60;
+
+function decode(value: string): string | undefined {
+  if (!value.includes("%")) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * All cookies of a `Cookie` header. The first of duplicate names wins (the most specific
+ * path is sent first); values with bad escapes are skipped; `__proto__` is an ordinary key.
+ */
+export function parseCookies(header: string | null | undefined): Record<string, string> {
+  const cookies: Record<string, string> = Object.create(null);
+  if (typeof header !== "string" || header.length > MAX_HEADER_LENGTH) return cookies;
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq === -1) continue;
+    const name = pair.slice(0, eq).trim();
+    if (name === "" || name in cookies) continue;
+    let raw = pair.slice(eq + 1).trim();
+    if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) raw = raw.slice(1, -1);
+    const value = decode(raw);
+    if (value !== undefined) cookies[name] = value;
+  }
+  return cookies;
+}
+
+/**
+ * One cookie's value, without building the whole map: the hot path of every request.
+ * Same rules as `parseCookies` (first wins, bad escapes skipped).
+ */
+export function readCookie(header: string | null | undefined, name: string): string | undefined {
+  if (typeof header !== "string" || header.length > MAX_HEADER_LENGTH) return undefined;
+  let from = 0;
+  while (from < header.length) {
+    let end = header.indexOf(";", from);
+    if (end === -1) end = header.length;
+    const eq = header.indexOf("=", from);
+    if (eq !== -1 && eq < end && header.slice(from, eq).trim() === name) {
+      let raw = header.slice(eq + 1, end).trim();
+      if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) raw = raw.slice(1, -1);
+      const value = decode(raw);
+      if (value !== undefined) return value;
+    }
+    from = end + 1;
+  }
+  return undefined;
+}
+
+export interface CookieOptions {
+  /** Seconds; 0 clears the cookie. Omitted: a browser-session cookie. */
+  maxAge?: number;
+  path?: string;
+  domain?: string;
+  secure?: boolean;
+  httpOnly?: boolean;
+  sameSite?: "Strict" | "Lax" | "None";
+  partitioned?: boolean;
+}
+
+/** A `Set-Cookie` header value. Throws a TypeError naming the broken rule. */
+export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
+  if (!TOKEN.test(name)) throw new TypeError(`Invalid cookie name ${JSON.stringify(name)}.`);
+  if (!COOKIE_OCTETS.test(value)) {
+    throw new TypeError(`Invalid value for cookie ${name}: only RFC 6265 cookie-octets are allowed.`);
+  }
+  const { maxAge, path, domain, secure, httpOnly, sameSite, partitioned } = options;
+  // RFC 6265bis §4.1.3: __Secure- needs Secure; __Host- also needs Path=/ and no Domain.
+  if (name.startsWith("__Secure-") && !secure) throw new TypeError(`${name} requires Secure.`);
+  if (name.startsWith("__Host-")) {
+    if (!secure) throw new TypeError(`${name} requires Secure.`);
+    if (path !== "/") throw new TypeError(`${name} requires Path=/.`);
+    if (domain !== undefined) throw new TypeError(`${name} must not have a Domain.`);
+  }
+  if (sameSite === "None" && !secure) throw new TypeError("SameSite=None requires Secure.");
+  if (partitioned && !secure) throw new TypeError("Partitioned requires Secure.");
+  let cookie = `${name}=${value}`;
+  if (maxAge !== undefined) {
+    if (!Number.isInteger(maxAge) || maxAge < 0) {
+      throw new TypeError(`Max-Age must be a whole number of seconds ≥ 0, got ${maxAge}.`);
+    }
+    if (maxAge > MAX_AGE_LIMIT_SECONDS) {
+      throw new TypeError("Max-Age must not exceed 400 days (RFC 6265bis cookie-age-limit).");
+    }
+    cookie += `; Max-Age=${maxAge}`;
+  }
+  if (domain !== undefined) {
+    if (!/^\.?[A-Za-z0-9.-]+$/.test(domain)) throw new TypeError(`Invalid cookie domain ${domain}.`);
+    cookie += `; Domain=${domain}`;
+  }
+  if (path !== undefined) {
+    if (!/^\/[\x20-\x3A\x3C-\x7E]*$/.test(path)) throw new TypeError(`Invalid cookie path ${path}.`);
+    cookie += `; Path=${path}`;
+  }
+  if (httpOnly) cookie += "; HttpOnly";
+  if (secure) cookie += "; Secure";
+  if (sameSite) cookie += `; SameSite=${sameSite}`;
+  if (partitioned) cookie += "; Partitioned";
+  return cookie;
+}

@@ -1,0 +1,65 @@
+/**
+ * Every lifecycle step is an event with a typed payload. The audit log, the metrics and the
+ * browser event stream all subscribe to the same emitter. Payloads carry public session ids,
+ * never tokens or secrets.
+ */
+
+export type RevokeReason = "logout" | "revoked" | "revoked_all" | "rotated" | "limit" | "fingerprint";
+
+export interface StintEvents {
+  created: { sessionId: string; userId: string | null };
+  rotated: { sessionId: string; previousId: string; userId: string | null };
+  login: { sessionId: string; userId: string; persistent: boolean };
+  login_failed: { username: string; ip: string | null; reason: "invalid_credentials" | "rate_limited" };
+  extended: { sessionId: string; userId: string | null; expiresAt: number };
+  touched: { sessionId: string; lastSeenAt: number };
+  expired: { sessionId: string; userId: string | null };
+  revoked: { sessionId: string; userId: string | null; reason: RevokeReason };
+  limit_evicted: { sessionId: string; userId: string };
+  state_changed: { sessionId: string; userId: string | null; version: number; keys: string[] };
+  data_invalid: { sessionId: string; issues: string[] };
+  csrf_failed: { sessionId: string | null; reason: "missing" | "invalid" };
+  origin_rejected: { origin: string | null; secFetchSite: string | null };
+  suspicious: { sessionId: string; userId: string | null; reason: "user_agent_changed" | "network_changed" };
+  cleanup: { deleted: number };
+}
+
+export type StintEventName = keyof StintEvents;
+export type StintEvent = { [K in StintEventName]: { type: K; at: number } & StintEvents[K] }[StintEventName];
+export type Listener<K extends StintEventName> = (event: { type: K; at: number } & StintEvents[K]) => void;
+type AnyListener = (event: StintEvent) => void;
+
+export class EventBus {
+  readonly #listeners = new Map<StintEventName, Set<(event: never) => void>>();
+  readonly #any = new Set<AnyListener>();
+
+  /** Subscribe to one event type; returns the unsubscribe function. */
+  on<K extends StintEventName>(type: K, listener: Listener<K>): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) this.#listeners.set(type, (set = new Set()));
+    set.add(listener as (event: never) => void);
+    return () => set.delete(listener as (event: never) => void);
+  }
+
+  /** Subscribe to every event; returns the unsubscribe function. */
+  onAny(listener: AnyListener): () => void {
+    this.#any.add(listener);
+    return () => this.#any.delete(listener);
+  }
+
+  emit<K extends StintEventName>(type: K, payload: StintEvents[K], at: number): void {
+    const event = { type, at, ...payload } as { type: K; at: number } & StintEvents[K];
+    const set = this.#listeners.get(type);
+    // A failing subscriber (a log sink, a metric) must never fail the request that emitted.
+    if (set) for (const listener of set) safely(() => (listener as Listener<K>)(event));
+    for (const listener of this.#any) safely(() => listener(event as unknown as StintEvent));
+  }
+}
+
+function safely(call: () => void): void {
+  try {
+    call();
+  } catch (error) {
+    console.error("stint: an event listener failed", error);
+  }
+}

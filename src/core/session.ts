@@ -1,0 +1,181 @@
+import type { JsonObject, SessionMeta, SessionRecord } from "../stores/store.js";
+
+/** What a request did to its session, for the manager to turn into store calls. */
+export interface SessionChanges {
+  dataSet: Map<string, unknown>;
+  dataUnset: Set<string>;
+  stateSet: Map<string, unknown>;
+  stateUnset: Set<string>;
+}
+
+export type PendingIdentity =
+  | { kind: "none" }
+  | { kind: "rotate" }
+  | { kind: "login"; userId: string; persistent: boolean };
+
+/**
+ * One request's view of a session: typed server-only `Data` plus the client-visible state.
+ * Changes are tracked key by key and written as a patch, never as a whole-blob overwrite,
+ * so concurrent requests that change different keys do not undo each other.
+ */
+export class Session<Data extends JsonObject = JsonObject> {
+  #record: SessionRecord | null;
+  #data: JsonObject;
+  #state: JsonObject;
+  #changes: SessionChanges = { dataSet: new Map(), dataUnset: new Set(), stateSet: new Map(), stateUnset: new Set() };
+  #identity: PendingIdentity = { kind: "none" };
+  #destroyed = false;
+  #persistRequested = false;
+  readonly #meta: SessionMeta;
+  /** A cookie was sent but named no live session: answer with a clearing cookie. */
+  readonly presentedInvalidToken: boolean;
+
+  /** @internal Built by SessionManager. */
+  constructor(record: SessionRecord | null, data: JsonObject, meta: SessionMeta, presentedInvalidToken: boolean) {
+    this.#record = record;
+    this.#data = { ...data };
+    this.#state = record ? { ...record.state } : {};
+    this.#meta = meta;
+    this.presentedInvalidToken = presentedInvalidToken;
+  }
+
+  /** The public id, or null while the session exists only in this request. */
+  get id(): string | null {
+    return this.#record?.id ?? null;
+  }
+  get userId(): string | null {
+    return this.#identity.kind === "login" ? this.#identity.userId : (this.#record?.userId ?? null);
+  }
+  /** Not yet stored: a visitor who has not written anything. */
+  get isNew(): boolean {
+    return this.#record === null;
+  }
+  get isDestroyed(): boolean {
+    return this.#destroyed;
+  }
+  /** The stored record as loaded (or as last committed). Read-only. */
+  get record(): Readonly<SessionRecord> | null {
+    return this.#record;
+  }
+  get meta(): Readonly<SessionMeta> {
+    return this.#meta;
+  }
+  get version(): number {
+    return this.#record?.version ?? 0;
+  }
+
+  get<K extends keyof Data & string>(key: K): Data[K] | undefined {
+    return Object.hasOwn(this.#data, key) ? (this.#data[key] as Data[K]) : undefined;
+  }
+  set<K extends keyof Data & string>(key: K, value: Data[K]): this {
+    assertJsonValue(value);
+    this.#data[key] = value;
+    this.#changes.dataSet.set(key, value);
+    this.#changes.dataUnset.delete(key);
+    return this;
+  }
+  unset(key: keyof Data & string): this {
+    delete this.#data[key];
+    this.#changes.dataSet.delete(key);
+    this.#changes.dataUnset.add(key);
+    return this;
+  }
+  /** A copy of the server-only data. */
+  data(): Partial<Data> {
+    return { ...this.#data } as Partial<Data>;
+  }
+
+  getState(key: string): unknown {
+    return Object.hasOwn(this.#state, key) ? this.#state[key] : undefined;
+  }
+  setState(key: string, value: unknown): this {
+    assertJsonValue(value);
+    this.#state[key] = value;
+    this.#changes.stateSet.set(key, value);
+    this.#changes.stateUnset.delete(key);
+    return this;
+  }
+  unsetState(key: string): this {
+    delete this.#state[key];
+    this.#changes.stateSet.delete(key);
+    this.#changes.stateUnset.add(key);
+    return this;
+  }
+  /** A copy of the client-visible state. */
+  state(): JsonObject {
+    return { ...this.#state };
+  }
+
+  /**
+   * Sign a user in: at commit the session gets a new id and secret (the old token dies), the
+   * server-only data and CSRF token of the old session do not carry over, its state does.
+   */
+  login(userId: string, options: { persistent?: boolean } = {}): this {
+    if (typeof userId !== "string" || userId.length === 0) throw new TypeError("login() needs a user id.");
+    this.#identity = { kind: "login", userId, persistent: options.persistent ?? false };
+    this.#data = {};
+    this.#changes.dataSet.clear();
+    this.#changes.dataUnset.clear();
+    return this;
+  }
+  /** New id and secret at commit, keeping data, state and user (after a privilege change). */
+  rotate(): this {
+    if (this.#identity.kind === "none") this.#identity = { kind: "rotate" };
+    return this;
+  }
+  /** Delete the session at commit and clear the cookie (logout). */
+  destroy(): this {
+    this.#destroyed = true;
+    return this;
+  }
+  /** Store the session even if nothing was written (e.g. a CSRF token was handed out). */
+  persist(): this {
+    this.#persistRequested = true;
+    return this;
+  }
+
+  get hasContentChanges(): boolean {
+    const c = this.#changes;
+    return c.dataSet.size + c.dataUnset.size + c.stateSet.size + c.stateUnset.size > 0;
+  }
+  /** @internal */
+  get pendingIdentity(): PendingIdentity {
+    return this.#identity;
+  }
+  /** @internal */
+  get changes(): Readonly<SessionChanges> {
+    return this.#changes;
+  }
+  /** @internal */
+  get persistRequested(): boolean {
+    return this.#persistRequested;
+  }
+  /** @internal The current full data and state views, for creating a record. */
+  get views(): { data: JsonObject; state: JsonObject } {
+    return { data: this.#data, state: this.#state };
+  }
+  /** @internal After a commit: the stored record is the new baseline. */
+  committed(record: SessionRecord | null): void {
+    this.#record = record;
+    if (record) {
+      this.#state = { ...record.state };
+    }
+    this.#changes = { dataSet: new Map(), dataUnset: new Set(), stateSet: new Map(), stateUnset: new Set() };
+    this.#identity = { kind: "none" };
+    this.#persistRequested = false;
+  }
+}
+
+/** Session values must survive JSON: refuse functions, symbols, bigints and cycles early. */
+function assertJsonValue(value: unknown): void {
+  if (value === undefined) throw new TypeError("Session values cannot be undefined: use unset().");
+  try {
+    JSON.stringify(value);
+  } catch (error) {
+    throw new TypeError("Session values must be JSON-serialisable.", { cause: error });
+  }
+  const kind = typeof value;
+  if (kind === "function" || kind === "symbol" || kind === "bigint") {
+    throw new TypeError("Session values must be JSON-serialisable.");
+  }
+}

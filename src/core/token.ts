@@ -1,0 +1,66 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+
+/** 16 bytes = 128 bits for the public id (API.md asks for at least 96). */
+const ID_BYTES = 16;
+/** 32 bytes = 256 bits for the secret (API.md asks for at least 128). */
+const SECRET_BYTES = 32;
+const ID_LENGTH = Math.ceil((ID_BYTES * 8) / 6);
+const SECRET_LENGTH = Math.ceil((SECRET_BYTES * 8) / 6);
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+export interface SessionToken {
+  /** Public lookup key: may be logged and shown in the device list. */
+  id: string;
+  /** Never stored, logged or shown: only its SHA-256 is kept. */
+  secret: string;
+}
+
+export function generateToken(): SessionToken {
+  return {
+    id: randomBytes(ID_BYTES).toString("base64url"),
+    secret: randomBytes(SECRET_BYTES).toString("base64url"),
+  };
+}
+
+export function formatToken(token: SessionToken): string {
+  return `${token.id}.${token.secret}`;
+}
+
+/**
+ * Parses `<id>.<secret>`. Lenient: anything that is not exactly two base64url parts of the
+ * issued lengths is `null` ("no session"), never an exception.
+ */
+export function parseToken(value: unknown): SessionToken | null {
+  if (typeof value !== "string" || value.length !== ID_LENGTH + 1 + SECRET_LENGTH) return null;
+  const id = value.slice(0, ID_LENGTH);
+  const secret = value.slice(ID_LENGTH + 1);
+  if (value[ID_LENGTH] !== "." || !BASE64URL.test(id) || !BASE64URL.test(secret)) return null;
+  return { id, secret };
+}
+
+/** base64url SHA-256 of the secret: what a store keeps. */
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("base64url");
+}
+
+/** Constant-time comparison of two strings (by their UTF-8 bytes). */
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  // timingSafeEqual needs equal lengths; comparing against itself keeps the time flat.
+  if (left.length !== right.length) {
+    timingSafeEqual(left, left);
+    return false;
+  }
+  return timingSafeEqual(left, right);
+}
+
+/** Does the token's secret hash to the stored hash? Constant time. */
+export function verifySecret(secret: string, storedHash: string): boolean {
+  return safeEqual(hashSecret(secret), storedHash);
+}
+
+/** base64url HMAC-SHA256 of `message` under `key`. */
+export function hmac(key: string, message: string): string {
+  return createHmac("sha256", key).update(message).digest("base64url");
+}

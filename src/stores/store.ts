@@ -1,0 +1,109 @@
+/**
+ * The Store contract: storage only. A store keeps session records, applies patches
+ * atomically and keeps a per-user index. It knows nothing of cookies, CSRF, users or
+ * timeouts: the SessionManager decides when a session expires and writes that decision
+ * as `expiresAt`; the store only refuses to return or change a record past it.
+ */
+
+/** JSON object as stored. Keys are plain strings; `__proto__` is an ordinary key. */
+export type JsonObject = Record<string, unknown>;
+
+/** Device facts remembered at creation, shown in the device list and used for fingerprinting. */
+export interface SessionMeta {
+  userAgent: string | null;
+  ip: string | null;
+  /** base64url HMAC of the User-Agent (seed 001's fingerprint); null when not recorded. */
+  fingerprint: string | null;
+}
+
+export interface SessionRecord {
+  /** Public lookup key (never the secret). */
+  id: string;
+  /** base64url SHA-256 of the token's secret part. */
+  secretHash: string;
+  userId: string | null;
+  /** Epoch milliseconds, all of them. */
+  createdAt: number;
+  lastSeenAt: number;
+  /** min(lastSeenAt + idle, absoluteExpiresAt), computed by the manager. */
+  expiresAt: number;
+  absoluteExpiresAt: number;
+  authenticatedAt: number | null;
+  persistent: boolean;
+  /** Counts content changes (data or state). A touch does not change it. */
+  version: number;
+  /** Server-only data, never sent to the client. */
+  data: JsonObject;
+  /** Client-visible, client-writable state. */
+  state: JsonObject;
+  updatedAt: number;
+  meta: SessionMeta;
+}
+
+/**
+ * A change to one session. Keys are set and removed one by one, so two patches that touch
+ * different keys never lose each other's update. Without content changes (only times) it is
+ * a touch: the version stays.
+ */
+export interface SessionPatch {
+  dataSet?: JsonObject;
+  dataUnset?: string[];
+  stateSet?: JsonObject;
+  stateUnset?: string[];
+  /** Compare-and-set: apply only when the stored version is this one. */
+  ifVersion?: number;
+  /** New activity time; a store never moves it backwards. */
+  lastSeenAt?: number;
+  expiresAt?: number;
+  /** Refuse (and change nothing) when the state would exceed this many bytes as JSON. */
+  maxStateBytes?: number;
+  /** The time the patch is made at; a record with expiresAt <= now is treated as gone. */
+  now: number;
+}
+
+export type PatchResult =
+  | { ok: true; record: SessionRecord }
+  | { ok: false; reason: "not_found" | "conflict" | "too_large" };
+
+export interface CreateOptions {
+  /** Keep at most this many live sessions for the record's user: the oldest are deleted. */
+  maxPerUser?: number;
+  now: number;
+}
+
+export interface CreateResult {
+  /** Ids deleted to respect maxPerUser, oldest first. */
+  evicted: string[];
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  latencyMs: number;
+  /** "degraded" when a fallback serves instead of the configured store. */
+  detail?: string;
+}
+
+export interface Store {
+  /** "memory", "sqlite", "redis", … — reported by /api/health. */
+  readonly kind: string;
+  /** Insert a new record. Fails with StoreConflictError if the id exists. */
+  create(record: SessionRecord, options: CreateOptions): Promise<CreateResult>;
+  /** The record, or null when unknown or expired (expiresAt <= now). */
+  get(id: string, now: number): Promise<SessionRecord | null>;
+  /** Apply a patch atomically. Never creates: a missing record is `not_found`. */
+  patch(id: string, patch: SessionPatch): Promise<PatchResult>;
+  /** Delete one record; true when it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Live sessions of a user, newest (createdAt) first. */
+  listByUser(userId: string, now: number): Promise<SessionRecord[]>;
+  /** Delete every session of a user except `except`; returns the deleted ids. */
+  deleteByUser(userId: string, options?: { except?: string }): Promise<string[]>;
+  /** Delete at most `limit` records with expiresAt <= now; returns how many. */
+  deleteExpired(now: number, limit: number): Promise<number>;
+  /** Live sessions. */
+  count(now: number): Promise<number>;
+  /** Live records in id order after `after`, for migration and listing (at most `limit`). */
+  scan(options: { after?: string; limit: number; now: number }): Promise<SessionRecord[]>;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
