@@ -12,7 +12,7 @@ export interface StintEvents {
   login: { sessionId: string; userId: string; persistent: boolean };
   login_failed: { username: string; ip: string | null; reason: "invalid_credentials" | "rate_limited" };
   extended: { sessionId: string; userId: string | null; expiresAt: number };
-  touched: { sessionId: string; lastSeenAt: number };
+  touched: { sessionId: string; userId: string | null; lastSeenAt: number; expiresAt: number };
   expired: { sessionId: string; userId: string | null };
   revoked: { sessionId: string; userId: string | null; reason: RevokeReason };
   limit_evicted: { sessionId: string; userId: string };

@@ -1,4 +1,10 @@
-import type { JsonObject, SessionMeta, SessionRecord } from "../stores/store.js";
+import type { JsonObject, SessionRecord } from "../stores/store.js";
+
+/** Who is asking: remembered as device facts when a session is created. */
+export interface ClientContext {
+  userAgent?: string | null;
+  ip?: string | null;
+}
 
 /** What a request did to its session, for the manager to turn into store calls. */
 export interface SessionChanges {
@@ -26,16 +32,17 @@ export class Session<Data extends JsonObject = JsonObject> {
   #identity: PendingIdentity = { kind: "none" };
   #destroyed = false;
   #persistRequested = false;
-  readonly #meta: SessionMeta;
+  /** The client of this request (User-Agent, address). */
+  readonly client: ClientContext;
   /** A cookie was sent but named no live session: answer with a clearing cookie. */
   readonly presentedInvalidToken: boolean;
 
   /** @internal Built by SessionManager. */
-  constructor(record: SessionRecord | null, data: JsonObject, meta: SessionMeta, presentedInvalidToken: boolean) {
+  constructor(record: SessionRecord | null, data: JsonObject, client: ClientContext, presentedInvalidToken: boolean) {
     this.#record = record;
     this.#data = { ...data };
     this.#state = record ? { ...record.state } : {};
-    this.#meta = meta;
+    this.client = client;
     this.presentedInvalidToken = presentedInvalidToken;
   }
 
@@ -56,9 +63,6 @@ export class Session<Data extends JsonObject = JsonObject> {
   /** The stored record as loaded (or as last committed). Read-only. */
   get record(): Readonly<SessionRecord> | null {
     return this.#record;
-  }
-  get meta(): Readonly<SessionMeta> {
-    return this.#meta;
   }
   get version(): number {
     return this.#record?.version ?? 0;

@@ -1,0 +1,12 @@
+/** `stint/adapters/node`: node:http in and out. */
+export {
+  clientOf,
+  type NodeAdapterOptions,
+  nodeListener,
+  nodeSessions,
+  type RunningServer,
+  type ServeOptions,
+  sendWebResponse,
+  serve,
+  toWebRequest,
+} from "../http/adapters/node.js";

@@ -1,0 +1,171 @@
+import type { Clock } from "../core/clock.js";
+import { systemClock } from "../core/clock.js";
+import { BadRequestError, InvalidCredentialsError, RateLimitedError, UsernameTakenError } from "../core/errors.js";
+import type { PasswordHasher } from "./password.js";
+import { defaultPasswordHasher } from "./password.js";
+import type { LimitCheck } from "./throttle.js";
+import { createAttemptLimiter, DEFAULT_LIMITS } from "./throttle.js";
+import type { UserRecord, UserStore } from "./users.js";
+import { foldAsciiCase } from "./users.js";
+
+export interface LimitOptions {
+  limit: number;
+  windowMs: number;
+  /** Most keys tracked at once (see `createAttemptLimiter`). */
+  maxKeys?: number;
+}
+
+export interface AccountsOptions {
+  users: UserStore;
+  /** Default: argon2id with OWASP's parameters. Inject cheaper ones in tests. */
+  hasher?: PasswordHasher;
+  clock?: Clock;
+  limits?: {
+    /** Failed logins per username. Default 5 per 15 minutes. */
+    usernameFailures?: LimitOptions;
+    /** Failed logins (and taken-username registrations) per client address. Default 100 per 15 minutes. */
+    addressFailures?: LimitOptions;
+  };
+}
+
+export interface RegisterInput {
+  username: string;
+  password: string;
+  /** The client address. When given, registering a taken name counts as a failure for it. */
+  ip?: string | null;
+}
+
+export interface AuthenticateInput {
+  username: string;
+  password: string;
+  /** The client address, from the socket or a trusted proxy only; `null` skips the address limit. */
+  ip: string | null;
+}
+
+export interface Accounts {
+  /**
+   * Creates an account. Rejects with `BadRequestError` (a rule broken), `UsernameTakenError`
+   * or `RateLimitedError` (the address has too many failures).
+   */
+  register(input: RegisterInput): Promise<UserRecord>;
+  /**
+   * Checks a username and password. Rejects with `BadRequestError` (not strings, or too
+   * long), `RateLimitedError` (checked before the password) or `InvalidCredentialsError`
+   * (the same for an unknown user and a wrong password).
+   */
+  authenticate(input: AuthenticateInput): Promise<UserRecord>;
+}
+
+/** API.md: 3–64 of [A-Za-z0-9_.-]. */
+const USERNAME = /^[A-Za-z0-9_.-]{3,64}$/;
+const USERNAME_MAX = 64;
+const PASSWORD_MIN = 8;
+/** A cap keeps a huge body from being fed to the hash (OWASP Password Storage CS, "Maximum Password Lengths"). */
+const PASSWORD_MAX = 256;
+/** A lone UTF-16 surrogate is not text: it encodes as U+FFFD, so two such passwords would collide. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+const USERNAME_RULE = `username must be 3–${USERNAME_MAX} characters, each a letter, a digit, "_", "." or "-".`;
+const PASSWORD_RULE = `password must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters.`;
+
+/**
+ * The demo app's accounts: registration and sign-in on top of a `UserStore`, argon2id
+ * hashing and two failure limits (per username and per client address).
+ *
+ * Sign-in refuses a username or address that is over its limit before it looks at the
+ * password, so a right guess past the limit is refused too. Unknown usernames cost a
+ * dummy verification and count against the limits like any wrong password, so neither the
+ * answer, its timing nor a 429 tells whether an account exists (ASVS 5.0 6.3.8).
+ *
+ * @example
+ * ```ts
+ * const accounts = createAccounts({ users: sqliteUserStore({ database }) });
+ * await accounts.register({ username: "alice", password: "correct horse battery staple" });
+ * const user = await accounts.authenticate({ username: "alice", password, ip: "203.0.113.7" });
+ * ```
+ */
+export function createAccounts(options: AccountsOptions): Accounts {
+  const { users, hasher = defaultPasswordHasher(), clock = systemClock, limits = {} } = options;
+  const byUsername = createAttemptLimiter({ ...(limits.usernameFailures ?? DEFAULT_LIMITS.usernameFailures), clock });
+  const byAddress = createAttemptLimiter({ ...(limits.addressFailures ?? DEFAULT_LIMITS.addressFailures), clock });
+
+  return {
+    async register({ username, password, ip = null }) {
+      requireStrings(username, password);
+      if (!USERNAME.test(username)) throw new BadRequestError(USERNAME_RULE);
+      const length = codePoints(password);
+      if (length < PASSWORD_MIN || length > PASSWORD_MAX) throw new BadRequestError(PASSWORD_RULE);
+      if (LONE_SURROGATE.test(password)) throw new BadRequestError("password must be valid Unicode text.");
+      if (ip !== null) refuseIfLimited(byAddress.check(ip));
+
+      // Registration necessarily says whether a name is taken (409); counting that against
+      // the address keeps it from being a free enumeration oracle (OWASP Authentication CS,
+      // "Account enumeration"). The early lookup also spares a hash for a name that is taken.
+      try {
+        if ((await users.findByUsername(username)) !== null) throw new UsernameTakenError();
+        return await users.create(username, await hasher.hash(password));
+      } catch (error) {
+        if (error instanceof UsernameTakenError && ip !== null) byAddress.record(ip);
+        throw error;
+      }
+    },
+
+    async authenticate({ username, password, ip }) {
+      requireStrings(username, password);
+      // Only the upper bounds are checked here, to keep oversized input away from the hash.
+      // A name or password that could never have been registered is just a wrong guess.
+      if (username.length > USERNAME_MAX) throw new BadRequestError(USERNAME_RULE);
+      if (codePoints(password) > PASSWORD_MAX) throw new BadRequestError(PASSWORD_RULE);
+
+      // Case variants of one name share a budget, or "Alice", "ALICE"… would each get five.
+      const nameKey = foldAsciiCase(username);
+      refuseIfLimited(byUsername.check(nameKey), ip === null ? { allowed: true } : byAddress.check(ip));
+
+      // The attempt is counted before the slow verification, not after it: otherwise many
+      // concurrent guesses all pass `check` while the first is still hashing, and the limit
+      // only bites after they are all done (PortSwigger, "Smashing the state machine", 2023).
+      byUsername.record(nameKey);
+      if (ip !== null) byAddress.record(ip);
+      let outcome: "success" | "failure" | "error" = "error";
+      try {
+        const user = await users.findByUsername(username);
+        const ok =
+          user === null ? await hasher.verifyAgainstDummy(password) : await hasher.verify(user.passwordHash, password);
+        outcome = ok ? "success" : "failure";
+        if (user === null || !ok) throw new InvalidCredentialsError();
+        return user;
+      } finally {
+        // A failure keeps its count. A success clears the username's window but not the
+        // address's, where it only takes back its own reservation: successful sign-ins never
+        // count against an address (API.md), yet must not wipe the failures of others
+        // behind it. A store or hasher error was no guess, so both reservations go back.
+        if (outcome !== "failure") {
+          if (outcome === "success") byUsername.reset(nameKey);
+          else byUsername.release(nameKey);
+          if (ip !== null) byAddress.release(ip);
+        }
+      }
+    },
+  };
+}
+
+function requireStrings(username: unknown, password: unknown): void {
+  if (typeof username !== "string" || typeof password !== "string") {
+    throw new BadRequestError("username and password must be strings.");
+  }
+}
+
+/** API.md's "characters" are Unicode code points, not UTF-16 units: an emoji counts once. */
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+function refuseIfLimited(...checks: LimitCheck[]): void {
+  let retryAfterSeconds = 0;
+  for (const check of checks) {
+    if (!check.allowed) retryAfterSeconds = Math.max(retryAfterSeconds, check.retryAfterSeconds);
+  }
+  if (retryAfterSeconds > 0) throw new RateLimitedError(retryAfterSeconds);
+}

@@ -1,0 +1,64 @@
+import type { SessionManager } from "../core/manager.js";
+import type { ClientContext, Session } from "../core/session.js";
+import type { JsonObject } from "../stores/store.js";
+import type { SessionEventHub } from "./event-hub.js";
+import type { Body } from "./json.js";
+import type { PublicUser } from "./session-info.js";
+
+/** What the account routes need: the demo's accounts, or an app's own. */
+export interface AccountService {
+  register(input: { username: string; password: string; ip: string | null }): Promise<PublicUser>;
+  authenticate(input: { username: string; password: string; ip: string | null }): Promise<PublicUser>;
+  findById(userId: string): Promise<PublicUser | null>;
+}
+
+export interface HealthReport {
+  status: "ok" | "degraded" | "unavailable";
+  store: { kind: string; ok: boolean; latencyMs: number; detail?: string };
+  sessions: { active: number | null };
+  uptimeSeconds: number;
+}
+
+/** Per-address limit on anonymous sessions (API.md: 1,000 per hour by default). */
+export interface CreationLimiter {
+  /** Throws RateLimitedError when the address is over its limit; counts the creation otherwise. */
+  take(ip: string | null): void;
+}
+
+/** Everything the routes use, built once by createStint. */
+export interface StintServices<Data extends JsonObject> {
+  manager: SessionManager<Data>;
+  hub: SessionEventHub;
+  accounts: AccountService | null;
+  anonymousLimiter: CreationLimiter | null;
+  /** Origins allowed besides the server's own, normalised. */
+  allowedOrigins: ReadonlySet<string>;
+  health(): Promise<HealthReport>;
+  metricsText(): Promise<{ contentType: string; body: string }>;
+  heartbeatMs: number;
+  /** Called once per handled request (metrics). */
+  observeRequest?(route: string, method: string, status: number, seconds: number): void;
+}
+
+export interface RouteContext<Data extends JsonObject> {
+  request: Request;
+  url: URL;
+  params: Record<string, string>;
+  session: Session<Data>;
+  body: Body;
+  client: ClientContext;
+  services: StintServices<Data>;
+  /** Write the session now (a route that answers with the new id or token needs it first). */
+  commit(options?: { ifVersion?: number }): Promise<void>;
+}
+
+export interface Route {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Path with `:name` parameters. */
+  path: string;
+  /** Session handling: "required" (401 without), "optional", or "none" (not even loaded). */
+  session: "required" | "authenticated" | "optional" | "none";
+  /** Does not count as activity (API.md: GET /api/session and the event stream). */
+  passive?: boolean;
+  run<Data extends JsonObject>(context: RouteContext<Data>): Promise<Response> | Response;
+}

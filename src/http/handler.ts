@@ -1,0 +1,238 @@
+import { readCookie } from "../core/cookie.js";
+import { isOriginAllowed, isUnsafeMethod, normalizeOrigin } from "../core/csrf.js";
+import { CsrfInvalidError, NoSessionError, NotFoundError, OriginMismatchError, StintError } from "../core/errors.js";
+import type { ClientContext, Session } from "../core/session.js";
+import type { JsonObject } from "../stores/store.js";
+import type { Route, RouteContext, StintServices } from "./context.js";
+import { type Body, errorResponse, json, readBody } from "./json.js";
+import { login, register } from "./routes/auth.js";
+import { sessionEvents } from "./routes/events.js";
+import { health, metrics } from "./routes/operations.js";
+import { extendSession, getCsrfToken, getSession, getState, logout, patchState } from "./routes/session.js";
+import { listSessions, revokeOtherSessions, revokeSession } from "./routes/sessions.js";
+
+/** Facts about the connection that a Web Request does not carry. */
+export interface ConnectionInfo {
+  /** The client's address (after any trusted proxy handling by the adapter). */
+  ip?: string | null;
+}
+
+export type StintHandler = (request: Request, connection?: ConnectionInfo) => Promise<Response>;
+
+const routes: Route[] = [
+  getSession,
+  getCsrfToken,
+  extendSession,
+  logout,
+  getState,
+  patchState,
+  sessionEvents,
+  listSessions,
+  revokeSession,
+  revokeOtherSessions,
+  register,
+  login,
+  health,
+  metrics,
+];
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
+
+const compiled: CompiledRoute[] = routes.map((route) => {
+  const names: string[] = [];
+  const source = route.path.replace(/:([a-z]+)/g, (_, name: string) => {
+    names.push(name);
+    return "([^/]+)";
+  });
+  return { route, pattern: new RegExp(`^${source}$`), names };
+});
+
+/** Is this path one of Stint's own (API.md's) routes? */
+export function isStintPath(pathname: string): boolean {
+  return pathname.startsWith("/api/") || pathname === "/metrics";
+}
+
+function match(method: string, pathname: string) {
+  let pathMatched = false;
+  for (const { route, pattern, names } of compiled) {
+    const found = pattern.exec(pathname);
+    if (!found) continue;
+    pathMatched = true;
+    if (route.method !== method) continue;
+    const params: Record<string, string> = {};
+    names.forEach((name, index) => {
+      params[name] = safeDecode(found[index + 1] ?? "");
+    });
+    return { route, params };
+  }
+  return { route: null, pathMatched };
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * API.md as one `(Request) => Promise<Response>`: routing, the Origin and CSRF checks, the
+ * session's load and commit, and the mapping of every error to its status and code. Adapters
+ * only translate to and from it.
+ */
+export function createHandler<Data extends JsonObject>(services: StintServices<Data>): StintHandler {
+  const { manager } = services;
+
+  return async function stintHandler(request, connection = {}) {
+    const started = performance.now();
+    const response = await handle(request, connection);
+    services.observeRequest?.(
+      routeLabel(request),
+      request.method,
+      response.status,
+      (performance.now() - started) / 1000,
+    );
+    return response;
+  };
+
+  async function handle(request: Request, connection: ConnectionInfo): Promise<Response> {
+    let session: Session<Data> | null = null;
+    try {
+      const url = new URL(request.url);
+      const method = request.method.toUpperCase();
+      const { route, params, pathMatched } = match(method === "HEAD" ? "GET" : method, url.pathname);
+      if (!route) throw new NotFoundError(pathMatched ? "Method not allowed on this route." : "No such route.");
+      if (isUnsafeMethod(method) && !originAllowed(request, url, services.allowedOrigins)) {
+        manager.events.emit(
+          "origin_rejected",
+          { origin: request.headers.get("origin"), secFetchSite: request.headers.get("sec-fetch-site") },
+          manager.clock.now(),
+        );
+        throw new OriginMismatchError();
+      }
+      const client: ClientContext = { userAgent: request.headers.get("user-agent"), ip: connection.ip ?? null };
+      if (route.session === "none") return await route.run(noSessionContext(request, url, params, client, services));
+
+      const loaded = await manager.load(readCookie(request.headers.get("cookie"), manager.cookieName), client);
+      session = loaded;
+      const needsSession = route.session === "required" || route.session === "authenticated";
+      if (needsSession && loaded.isNew) throw new NoSessionError();
+      if (route.session === "authenticated" && loaded.userId === null) {
+        throw new NoSessionError("Sign in to manage your sessions.");
+      }
+      const body: Body = isUnsafeMethod(method) ? await readBody(request) : {};
+      if (isUnsafeMethod(method) && !loaded.isNew) checkCsrf(loaded, request, body, services);
+
+      const cookies: string[] = [];
+      const commitOnce = async (options: { ifVersion?: number } = {}) => {
+        if (loaded.isNew && !loaded.isDestroyed && loaded.pendingIdentity.kind === "none") {
+          if (loaded.hasContentChanges || loaded.persistRequested) services.anonymousLimiter?.take(client.ip ?? null);
+        }
+        const result = await manager.commit(loaded, { activity: !route.passive, ...options });
+        cookies.push(...result.setCookies);
+      };
+      const context: RouteContext<Data> = {
+        request,
+        url,
+        params,
+        session: loaded,
+        body,
+        client,
+        services,
+        commit: commitOnce,
+      };
+      const response = await route.run(context);
+      await commitOnce();
+      for (const cookie of cookies) response.headers.append("set-cookie", cookie);
+      return method === "HEAD" ? new Response(null, response) : response;
+    } catch (error) {
+      return failure(error, session, manager.clearCookie());
+    }
+  }
+}
+
+/** The route's pattern (not the raw path) so ids never become metric labels. */
+function routeLabel(request: Request): string {
+  try {
+    const { pathname } = new URL(request.url);
+    return compiled.find(({ pattern }) => pattern.test(pathname))?.route.path ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+function noSessionContext<Data extends JsonObject>(
+  request: Request,
+  url: URL,
+  params: Record<string, string>,
+  client: ClientContext,
+  services: StintServices<Data>,
+): RouteContext<Data> {
+  return {
+    request,
+    url,
+    params,
+    client,
+    services,
+    body: {},
+    get session(): never {
+      throw new Error("This route does not load a session.");
+    },
+    commit: async () => undefined,
+  };
+}
+
+function originAllowed(request: Request, url: URL, extra: ReadonlySet<string>): boolean {
+  const own = normalizeOrigin(url.origin);
+  const allowed = own && !extra.has(own) ? new Set([...extra, own]) : extra;
+  return isOriginAllowed({
+    method: request.method,
+    origin: request.headers.get("origin"),
+    secFetchSite: request.headers.get("sec-fetch-site"),
+    allowedOrigins: allowed,
+  });
+}
+
+/** API.md rule 2: a request with a session carries its CSRF token (header, form or JSON field). */
+function checkCsrf<Data extends JsonObject>(
+  session: Session<Data>,
+  request: Request,
+  body: Body,
+  services: StintServices<Data>,
+): void {
+  const field = body.csrf_token ?? body._csrf;
+  const token = request.headers.get("x-csrf-token") ?? (typeof field === "string" ? field : null);
+  if (services.manager.verifyCsrf(session, token)) return;
+  services.manager.events.emit(
+    "csrf_failed",
+    { sessionId: session.id, reason: token ? "invalid" : "missing" },
+    services.manager.clock.now(),
+  );
+  throw new CsrfInvalidError();
+}
+
+function failure<Data extends JsonObject>(
+  error: unknown,
+  session: Session<Data> | null,
+  clearCookie: string,
+): Response {
+  if (!(error instanceof StintError)) {
+    // Never a stack, a token or a driver message to the client: log it, answer 500.
+    console.error("stint: unexpected error while handling a request", error);
+    return json({ error: { code: "internal_error", message: "Something went wrong." } }, 500);
+  }
+  const response = errorResponse(error);
+  if (error instanceof NoSessionError && session?.presentedInvalidToken) {
+    response.headers.append("set-cookie", clearCookie);
+  }
+  if (error instanceof NoSessionError && session && !session.isNew && session.record) {
+    // The session ended while this request ran: make the browser forget it too.
+    response.headers.append("set-cookie", clearCookie);
+  }
+  return response;
+}

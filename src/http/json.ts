@@ -1,0 +1,112 @@
+import {
+  BadRequestError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  type StintError,
+  toErrorBody,
+} from "../core/errors.js";
+
+/** API.md: request bodies are capped at 64 KiB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+export type Body = Record<string, unknown>;
+
+/** Headers every API answer carries: nothing under /api/ may be cached (API.md). */
+export function apiHeaders(extra?: HeadersInit): Headers {
+  const headers = new Headers(extra);
+  headers.set("cache-control", "no-store");
+  headers.set("x-content-type-options", "nosniff");
+  return headers;
+}
+
+export function json(value: unknown, status = 200, headers?: HeadersInit): Response {
+  const all = apiHeaders(headers);
+  all.set("content-type", JSON_TYPE);
+  return new Response(JSON.stringify(value), { status, headers: all });
+}
+
+export function noContent(headers?: HeadersInit): Response {
+  return new Response(null, { status: 204, headers: apiHeaders(headers) });
+}
+
+export function errorResponse(error: StintError): Response {
+  const headers: Record<string, string> = {};
+  if (error instanceof RateLimitedError) headers["retry-after"] = String(error.retryAfterSeconds);
+  return json(toErrorBody(error), error.status, headers);
+}
+
+/**
+ * Reads a JSON object or an urlencoded form body, at most MAX_BODY_BYTES, counting the bytes
+ * actually received (a lying Content-Length changes nothing). An empty body is `{}`.
+ */
+export async function readBody(request: Request): Promise<Body> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw new PayloadTooLargeError("The request body is over 64 KiB.");
+  const text = await readCapped(request);
+  if (text.trim() === "") return {};
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type === "application/x-www-form-urlencoded") {
+    const form: Body = Object.create(null);
+    for (const [key, value] of new URLSearchParams(text)) if (!(key in form)) form[key] = value;
+    return form;
+  }
+  if (type !== "application/json" && type !== "" && !type?.endsWith("+json")) {
+    throw new BadRequestError("Send the body as application/json.");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BadRequestError("The body is not valid JSON.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new BadRequestError("The body must be a JSON object.");
+  }
+  return value as Body;
+}
+
+async function readCapped(request: Request): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        throw new PayloadTooLargeError("The request body is over 64 KiB.");
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) throw error;
+    throw new BadRequestError("The request body could not be read.");
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new BadRequestError("The body is not valid UTF-8.");
+  }
+}
+
+/** Field readers that turn wrong types into 400 bad_request, naming the field. */
+export function stringField(body: Body, name: string): string {
+  const value = body[name];
+  if (typeof value !== "string") throw new BadRequestError(`"${name}" must be a string.`);
+  return value;
+}
+
+export function optionalBoolean(body: Body, name: string): boolean {
+  const value = body[name];
+  if (value === undefined || value === null) return false;
+  if (typeof value === "boolean") return value;
+  // HTML checkboxes send "on".
+  if (value === "on" || value === "true") return true;
+  if (value === "false") return false;
+  throw new BadRequestError(`"${name}" must be a boolean.`);
+}

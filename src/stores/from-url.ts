@@ -1,0 +1,38 @@
+import type BetterSqlite3 from "better-sqlite3";
+import { memoryStore } from "./memory.js";
+import { sqliteStore } from "./sqlite.js";
+import { openDatabase } from "./sqlite-schema.js";
+import type { Store } from "./store.js";
+
+export interface OpenedStore {
+  store: Store;
+  /** The SQLite handle of an `sqlite:` store, for tables that live beside the sessions. */
+  database?: BetterSqlite3.Database;
+}
+
+/**
+ * Turns a store URL (API.md: `memory:`, `sqlite:./data/stint.db`, `file:./data/sessions`,
+ * `redis://…`, `postgres://…`) into a Store. Drivers of remote stores are loaded only when
+ * used. Throws, naming the accepted forms, on anything else.
+ */
+export async function openStoreUrl(url: string): Promise<OpenedStore> {
+  const scheme = url.slice(0, url.indexOf(":") + 1).toLowerCase();
+  switch (scheme) {
+    case "memory:":
+      return { store: memoryStore() };
+    case "sqlite:": {
+      const path = url.slice("sqlite:".length).replace(/^\/\//, "") || "./data/stint.db";
+      const database = openDatabase(path);
+      return { store: sqliteStore({ database }), database };
+    }
+    default:
+      throw new TypeError(
+        `Unsupported store URL ${JSON.stringify(redact(url))}: use memory:, sqlite:PATH, file:DIR, redis://… or postgres://….`,
+      );
+  }
+}
+
+/** A URL with any password replaced, for messages and logs. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}

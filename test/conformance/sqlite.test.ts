@@ -1,0 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import { sqliteStore } from "../../src/stores/sqlite.js";
+import { describeStore } from "../../src/testing.js";
+
+const directory = mkdtempSync(join(tmpdir(), "stint-sqlite-conformance-"));
+let files = 0;
+
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describeStore("sqlite", () => sqliteStore({ path: join(directory, `store-${++files}.db`) }));

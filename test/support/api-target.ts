@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { createStint, type Stint } from "../../src/app/stint.js";
+import { createPasswordHasher } from "../../src/auth/password.js";
+import { sqliteUserStore } from "../../src/auth/users.js";
+import { openStoreUrl } from "../../src/stores/from-url.js";
+import type { Fetcher } from "./browser.js";
+import { FakeClock, HOUR, MINUTE } from "./fake-clock.js";
+
+/** One way of serving a Stint: the bare handler, node:http, Express, Fastify, Hono. */
+export type Host = (stint: Stint) => Promise<{ baseUrl: string; fetch: Fetcher; close(): Promise<void> }>;
+
+export interface ApiTarget {
+  baseUrl: string;
+  fetch: Fetcher;
+  clock: FakeClock;
+  /** Audit log lines written so far. */
+  logLines: string[];
+  dbPath: string;
+  stint: Stint;
+  /** Stops the server and starts a new one on the same SQLite file (same secret). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const TEST_SECRET = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+export const TEST_POLICY = {
+  idleTimeout: 30 * MINUTE,
+  absoluteTimeout: 8 * HOUR,
+  rememberTimeout: 30 * 24 * HOUR,
+  maxSessionsPerUser: 3,
+};
+// Cheap argon2id parameters: the tests exercise the flow, not the hash's cost.
+const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });
+
+export async function startTarget(host: Host): Promise<ApiTarget> {
+  const dir = mkdtempSync(join(tmpdir(), "stint-api-"));
+  const dbPath = join(dir, "stint.db");
+  const clock = new FakeClock();
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(...String(chunk).split("\n").filter(Boolean));
+      done();
+    },
+  });
+  const logger = pino({ base: null }, sink);
+
+  const open = async () => {
+    const { store, database } = await openStoreUrl(`sqlite:${dbPath}`);
+    return createStint({
+      store,
+      secret: TEST_SECRET,
+      clock,
+      ...TEST_POLICY,
+      accounts: { users: sqliteUserStore({ database: database! }), hasher },
+      auditLog: logger,
+      heartbeatMs: 500,
+    });
+  };
+
+  let stint = await open();
+  let served = await host(stint);
+  const target: ApiTarget = {
+    baseUrl: served.baseUrl,
+    fetch: (request) => served.fetch(request),
+    clock,
+    logLines,
+    dbPath,
+    stint,
+    async restart() {
+      await served.close();
+      stint = await open();
+      served = await host(stint);
+      target.stint = stint;
+      target.baseUrl = served.baseUrl;
+    },
+    async close() {
+      await served.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return target;
+}
+
+/** The bare `(Request) => Promise<Response>` handler, no sockets. */
+export const fetchHost: Host = async (stint) => ({
+  baseUrl: "http://stint.test",
+  fetch: (request) => stint.handler(request, { ip: "203.0.113.7" }),
+  close: () => stint.close(),
+});
