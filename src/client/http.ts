@@ -97,3 +97,9 @@ export function isSameOrigin(url: string, origin: string): boolean {
     return false;
   }
 }
+
+/** The URL a `fetch` input points at, as a string. */
+export function urlOf(input: RequestInfo | URL): string {
+  if (typeof Request !== "undefined" && input instanceof Request) return input.url;
+  return input instanceof URL ? input.href : String(input);
+}

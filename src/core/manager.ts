@@ -1,3 +1,4 @@
+import { deleteExpiredInBatches } from "../stores/cleanup.js";
 import type { JsonObject, SessionMeta, SessionPatch, SessionRecord, Store } from "../stores/store.js";
 import { type Clock, systemClock } from "./clock.js";
 import { serializeCookie } from "./cookie.js";
@@ -49,7 +50,6 @@ export interface CommitResult {
 }
 
 const DEFAULT_MAX_STATE_BYTES = 16 * 1024;
-const CLEANUP_BATCH = 500;
 
 /**
  * The engine: loads and validates sessions from a cookie value, decides what (if anything)
@@ -219,16 +219,9 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
    * large cleanup never stalls the requests being served.
    */
   async cleanup(options: { batchSize?: number; maxBatches?: number } = {}): Promise<number> {
-    const { batchSize = CLEANUP_BATCH, maxBatches = Number.POSITIVE_INFINITY } = options;
-    let total = 0;
-    for (let batch = 0; batch < maxBatches; batch++) {
-      const deleted = await this.store.deleteExpired(this.clock.now(), batchSize);
-      total += deleted;
-      if (deleted < batchSize) break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    this.events.emit("cleanup", { deleted: total }, this.clock.now());
-    return total;
+    const deleted = await deleteExpiredInBatches(this.store, () => this.clock.now(), options);
+    this.events.emit("cleanup", { deleted }, this.clock.now());
+    return deleted;
   }
 
   /** `Set-Cookie` for a new token; persistent sessions get Max-Age = remaining lifetime. */
@@ -331,8 +324,10 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
   }
 
   #fingerprintAccepted(record: SessionRecord, context: ClientContext, now: number): boolean {
-    const { fingerprint, ip } = record.meta;
-    if (fingerprint && !matchesUserAgent(this.secrets, context.userAgent ?? null, fingerprint)) {
+    const { fingerprint, ip, userAgent } = record.meta;
+    const current = truncateUserAgent(context.userAgent);
+    // The common case, the same browser, needs no MAC: compare with the stored User-Agent.
+    if (fingerprint && current !== userAgent && !matchesUserAgent(this.secrets, current, fingerprint)) {
       this.events.emit(
         "suspicious",
         { sessionId: record.id, userId: record.userId, reason: "user_agent_changed" },
@@ -347,7 +342,7 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
   }
 
   #metaFor(context: ClientContext): SessionMeta {
-    const userAgent = context.userAgent ? context.userAgent.slice(0, 512) : null;
+    const userAgent = truncateUserAgent(context.userAgent);
     return {
       userAgent,
       ip: context.ip ?? null,
@@ -368,4 +363,9 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
     if (!record) throw new NoSessionError();
     return record;
   }
+}
+
+/** User agents are stored (device list) and fingerprinted at most 512 characters long. */
+function truncateUserAgent(userAgent: string | null | undefined): string | null {
+  return userAgent ? userAgent.slice(0, 512) : null;
 }

@@ -1,9 +1,10 @@
 import { readCookie } from "../core/cookie.js";
-import { isOriginAllowed, isUnsafeMethod, normalizeOrigin } from "../core/csrf.js";
-import { CsrfInvalidError, NoSessionError, NotFoundError, OriginMismatchError, StintError } from "../core/errors.js";
+import { isUnsafeMethod } from "../core/csrf.js";
+import { NoSessionError, NotFoundError, StintError } from "../core/errors.js";
 import type { ClientContext, Session } from "../core/session.js";
 import type { JsonObject } from "../stores/store.js";
 import type { Route, RouteContext, StintServices } from "./context.js";
+import { guardedWebRequest, requireCsrf, requireSameOrigin } from "./guards.js";
 import { type Body, errorResponse, json, readBody } from "./json.js";
 import { login, register } from "./routes/auth.js";
 import { sessionEvents } from "./routes/events.js";
@@ -107,14 +108,8 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
       const method = request.method.toUpperCase();
       const { route, params, pathMatched } = match(method === "HEAD" ? "GET" : method, url.pathname);
       if (!route) throw new NotFoundError(pathMatched ? "Method not allowed on this route." : "No such route.");
-      if (isUnsafeMethod(method) && !originAllowed(request, url, services.allowedOrigins)) {
-        manager.events.emit(
-          "origin_rejected",
-          { origin: request.headers.get("origin"), secFetchSite: request.headers.get("sec-fetch-site") },
-          manager.clock.now(),
-        );
-        throw new OriginMismatchError();
-      }
+      const guarded = guardedWebRequest(request);
+      if (isUnsafeMethod(method)) requireSameOrigin(manager, guarded, services.allowedOrigins);
       const client: ClientContext = { userAgent: request.headers.get("user-agent"), ip: connection.ip ?? null };
       if (route.session === "none") return await route.run(noSessionContext(request, url, params, client, services));
 
@@ -126,7 +121,11 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
         throw new NoSessionError("Sign in to manage your sessions.");
       }
       const body: Body = isUnsafeMethod(method) ? await readBody(request) : {};
-      if (isUnsafeMethod(method) && !loaded.isNew) checkCsrf(loaded, request, body, services);
+      if (isUnsafeMethod(method) && !loaded.isNew) {
+        const field = body.csrf_token ?? body._csrf;
+        guarded.bodyToken = typeof field === "string" ? field : null;
+        requireCsrf(manager, loaded, guarded, services.allowedOrigins);
+      }
 
       const cookies: string[] = [];
       const commitOnce = async (options: { ifVersion?: number } = {}) => {
@@ -185,35 +184,6 @@ function noSessionContext<Data extends JsonObject>(
     },
     commit: async () => undefined,
   };
-}
-
-function originAllowed(request: Request, url: URL, extra: ReadonlySet<string>): boolean {
-  const own = normalizeOrigin(url.origin);
-  const allowed = own && !extra.has(own) ? new Set([...extra, own]) : extra;
-  return isOriginAllowed({
-    method: request.method,
-    origin: request.headers.get("origin"),
-    secFetchSite: request.headers.get("sec-fetch-site"),
-    allowedOrigins: allowed,
-  });
-}
-
-/** API.md rule 2: a request with a session carries its CSRF token (header, form or JSON field). */
-function checkCsrf<Data extends JsonObject>(
-  session: Session<Data>,
-  request: Request,
-  body: Body,
-  services: StintServices<Data>,
-): void {
-  const field = body.csrf_token ?? body._csrf;
-  const token = request.headers.get("x-csrf-token") ?? (typeof field === "string" ? field : null);
-  if (services.manager.verifyCsrf(session, token)) return;
-  services.manager.events.emit(
-    "csrf_failed",
-    { sessionId: session.id, reason: token ? "invalid" : "missing" },
-    services.manager.clock.now(),
-  );
-  throw new CsrfInvalidError();
 }
 
 function failure<Data extends JsonObject>(

@@ -23,7 +23,13 @@ export async function openStoreUrl(url: string): Promise<OpenedStore> {
     case "sqlite:": {
       const path = url.slice("sqlite:".length).replace(/^\/\//, "") || "./data/stint.db";
       const database = openDatabase(path);
-      return { store: sqliteStore({ database }), database };
+      const store = sqliteStore({ database });
+      // The URL opened the handle, so closing the store closes it too.
+      const close = async () => {
+        await store.close();
+        if (database.open) database.close();
+      };
+      return { store: { ...store, close }, database };
     }
     default:
       throw new TypeError(

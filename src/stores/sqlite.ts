@@ -13,22 +13,29 @@ export interface SqliteStoreOptions {
   table?: string;
 }
 
-interface Row {
-  id: string;
-  secret_hash: string;
-  user_id: string | null;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-  absolute_expires_at: number;
-  authenticated_at: number | null;
-  persistent: number;
-  version: number;
-  data: string;
-  state: string;
-  updated_at: number;
-  meta: string;
-}
+/**
+ * A row as better-sqlite3's raw mode gives it: an array in COLUMNS order. Raw rows cost
+ * about a third less than objects with named keys on the read path of every request.
+ */
+type Row = [
+  id: string,
+  secretHash: string,
+  userId: string | null,
+  createdAt: number,
+  lastSeenAt: number,
+  expiresAt: number,
+  absoluteExpiresAt: number,
+  authenticatedAt: number | null,
+  persistent: number,
+  version: number,
+  data: string,
+  state: string,
+  updatedAt: number,
+  meta: string,
+];
+
+const COLUMNS =
+  "id, secret_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, authenticated_at, persistent, version, data, state, updated_at, meta";
 
 // Driver codes that mean "the database cannot serve us now", as opposed to a bug in our SQL.
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|NOTADB|CORRUPT|READONLY|PERM)/;
@@ -56,7 +63,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     sql.insert.run(encode(record));
     if (record.userId === null || maxPerUser === undefined) return [];
     const keep = Math.max(0, maxPerUser - 1);
-    const evicted = sql.evict.all({ userId: record.userId, id: record.id, now, keep }) as Row[];
+    const evicted = sql.evict.all({ userId: record.userId, id: record.id, now, keep }) as Array<{
+      id: string;
+      created_at: number;
+    }>;
     return evicted.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1)).map((row) => row.id);
   });
 
@@ -79,7 +89,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     }) as Row | undefined;
     if (!row) return { ok: false, reason: sql.get.get(id, patch.now) ? "conflict" : "not_found" };
     // row.state is the stored JSON text, byte for byte what JSON.stringify gives for it.
-    if (patch.maxStateBytes !== undefined && Buffer.byteLength(row.state) > patch.maxStateBytes) {
+    if (patch.maxStateBytes !== undefined && Buffer.byteLength(row[11]) > patch.maxStateBytes) {
       throw new StateTooLarge();
     }
     return { ok: true, record: decode(row) };
@@ -115,7 +125,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async deleteByUser(userId, options = {}) {
-      const rows = guard(() => sql.deleteByUser.all(userId, options.except ?? null), db) as Pick<Row, "id">[];
+      const rows = guard(() => sql.deleteByUser.all(userId, options.except ?? null), db) as Array<{ id: string }>;
       return rows.map((row) => row.id);
     },
 
@@ -169,7 +179,7 @@ class StateTooLarge extends Error {}
  * nested objects and treats null as "delete".
  */
 function merge(column: string, unset: string, set: string): string {
-  return `(SELECT json_group_object(key, value) FROM (
+  return `(SELECT json_group_object(key, doc -> fullkey) FROM (
     SELECT key, fullkey, ${column} AS doc FROM json_each(${column})
       WHERE key NOT IN (SELECT value FROM json_each(${unset})) AND key NOT IN (SELECT key FROM json_each(${set}))
     UNION ALL
@@ -184,7 +194,7 @@ function statements(db: BetterSqlite3.Database, t: string) {
         absolute_expires_at, authenticated_at, persistent, version, data, state, updated_at, meta)
       VALUES (:id, :secretHash, :userId, :createdAt, :lastSeenAt, :expiresAt,
         :absoluteExpiresAt, :authenticatedAt, :persistent, :version, :data, :state, :updatedAt, :meta)`),
-    get: prepare(`SELECT * FROM ${t} WHERE id = ? AND expires_at > ?`),
+    get: prepare(`SELECT ${COLUMNS} FROM ${t} WHERE id = ? AND expires_at > ?`).raw(true),
     patch: prepare(`UPDATE ${t} SET
         data = CASE WHEN :dataChanged THEN ${merge(`${t}.data`, ":dataUnset", ":dataSet")} ELSE data END,
         state = CASE WHEN :stateChanged THEN ${merge(`${t}.state`, ":stateUnset", ":stateSet")} ELSE state END,
@@ -193,20 +203,22 @@ function statements(db: BetterSqlite3.Database, t: string) {
         last_seen_at = max(last_seen_at, coalesce(:lastSeenAt, last_seen_at)),
         expires_at = coalesce(:expiresAt, expires_at)
       WHERE id = :id AND expires_at > :now AND (:ifVersion IS NULL OR version = :ifVersion)
-      RETURNING *`),
+      RETURNING ${COLUMNS}`).raw(true),
     evict: prepare(`DELETE FROM ${t} WHERE id IN (
         SELECT id FROM ${t} WHERE user_id = :userId AND id != :id AND expires_at > :now
         ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET :keep)
       RETURNING id, created_at`),
     delete: prepare(`DELETE FROM ${t} WHERE id = ?`),
-    listByUser: prepare(`SELECT * FROM ${t} WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, id DESC`),
+    listByUser: prepare(
+      `SELECT ${COLUMNS} FROM ${t} WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, id DESC`,
+    ).raw(true),
     deleteByUser: prepare(`DELETE FROM ${t} WHERE user_id = ? AND id IS NOT ? RETURNING id`),
     deleteExpired: prepare(
       `DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`,
     ),
     count: prepare(`SELECT count(*) FROM ${t} WHERE expires_at > ?`).pluck(),
-    scanFirst: prepare(`SELECT * FROM ${t} WHERE expires_at > ? ORDER BY id LIMIT ?`),
-    scanAfter: prepare(`SELECT * FROM ${t} WHERE id > ? AND expires_at > ? ORDER BY id LIMIT ?`),
+    scanFirst: prepare(`SELECT ${COLUMNS} FROM ${t} WHERE expires_at > ? ORDER BY id LIMIT ?`).raw(true),
+    scanAfter: prepare(`SELECT ${COLUMNS} FROM ${t} WHERE id > ? AND expires_at > ? ORDER BY id LIMIT ?`).raw(true),
     ping: prepare("SELECT 1"),
   };
 }
@@ -233,21 +245,22 @@ function encode(record: SessionRecord): Record<string, string | number | null> {
 // JSON.parse defines `__proto__` as an own data property, so such keys round-trip without
 // touching Object.prototype.
 function decode(row: Row): SessionRecord {
+  const [id, secretHash, userId, createdAt, lastSeenAt, expiresAt, absoluteExpiresAt, authenticatedAt] = row;
   return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    userId: row.user_id,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    expiresAt: row.expires_at,
-    absoluteExpiresAt: row.absolute_expires_at,
-    authenticatedAt: row.authenticated_at,
-    persistent: row.persistent === 1,
-    version: row.version,
-    data: JSON.parse(row.data),
-    state: JSON.parse(row.state),
-    updatedAt: row.updated_at,
-    meta: JSON.parse(row.meta),
+    id,
+    secretHash,
+    userId,
+    createdAt,
+    lastSeenAt,
+    expiresAt,
+    absoluteExpiresAt,
+    authenticatedAt,
+    persistent: row[8] === 1,
+    version: row[9],
+    data: JSON.parse(row[10]),
+    state: JSON.parse(row[11]),
+    updatedAt: row[12],
+    meta: JSON.parse(row[13]),
   };
 }
 

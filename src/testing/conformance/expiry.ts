@@ -7,7 +7,7 @@ const SHORT = 300;
 
 export function describeExpiry(store: CurrentStore): void {
   describe("expiry", () => {
-    it("a record past expiresAt is gone for get, listByUser, count, scan and patch", async () => {
+    it("a record past expiresAt is gone for get, listByUser, count, scan, patch and maxPerUser", async () => {
       const now = Date.now();
       const user = uniqueUser();
       const expiring = makeRecord({ userId: user, expiresAt: now + SHORT });
@@ -28,6 +28,9 @@ export function describeExpiry(store: CurrentStore): void {
         { ok: false, reason: "not_found" },
         { ok: false, reason: "not_found" },
       ]);
+      const fresh = makeRecord({ userId: user, createdAt: later });
+      expect(await store().create(fresh, { now: later, maxPerUser: 2 })).toEqual({ evicted: [] });
+      expect(idsOf(await store().listByUser(user, later))).toEqual([fresh.id, lasting.id]);
       expect(await store().get(expiring.id, Date.now())).toBeNull();
     });
 

@@ -48,9 +48,9 @@ export function describePatches(store: CurrentStore): void {
       const record = makeRecord();
       await store().create(record, { now });
       const touched = { ...record, lastSeenAt: now + 1_000, expiresAt: now + 2 * HOUR };
-      const forward = await store().patch(record.id, { lastSeenAt: now + 1_000, expiresAt: now + 2 * HOUR, now });
-      expect(forward).toStrictEqual({ ok: true, record: touched });
-      const backward = await store().patch(record.id, { lastSeenAt: now + 500, now });
+      const touch = { lastSeenAt: now + 1_000, expiresAt: now + 2 * HOUR, now: now + 1_000 };
+      expect(await store().patch(record.id, touch)).toStrictEqual({ ok: true, record: touched });
+      const backward = await store().patch(record.id, { lastSeenAt: now + 500, now: now + 2_000 });
       expect(backward).toStrictEqual({ ok: true, record: touched });
       expect(await store().get(record.id, now)).toStrictEqual(touched);
     });

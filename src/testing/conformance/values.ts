@@ -71,6 +71,16 @@ export function describeValues(store: CurrentStore): void {
       expectSame(stored?.state, strangeObject());
     });
 
+    it("survive a patch of other keys", async () => {
+      const now = Date.now();
+      const record = makeRecord({ data: strangeObject(), state: strangeObject() });
+      await store().create(record, { now });
+      await store().patch(record.id, { dataSet: { other: 1 }, stateUnset: ["other"], now });
+      const stored = await store().get(record.id, now);
+      expectSame(stored?.data, { ...strangeObject(), other: 1 });
+      expectSame(stored?.state, strangeObject());
+    });
+
     it("are replaced and unset one by one", async () => {
       const now = Date.now();
       const record = makeRecord({ state: strangeObject() });

@@ -1,0 +1,15 @@
+import type { Stint } from "../app/stint.js";
+import type { Assets } from "./static.js";
+import type { Shell } from "./views/layout.js";
+
+/** What every demo route needs. */
+export interface DemoContext {
+  stint: Stint;
+  assets: Assets;
+  trustProxy: boolean;
+}
+
+export async function shellOf(context: DemoContext): Promise<Shell> {
+  const [stylesUrl, scriptUrl] = await Promise.all([context.assets.url("styles.css"), context.assets.url("app.js")]);
+  return { stylesUrl, scriptUrl };
+}

@@ -1,0 +1,65 @@
+/**
+ * Pure formatting shared by the server-rendered pages and the browser script, so both show
+ * the same text for the same session.
+ */
+
+const pad = (value: number) => String(value).padStart(2, "0");
+
+/** "29:54" under an hour, "23 h 59 min" under a day, "6 d 23 h" beyond. */
+export function formatRemaining(totalSeconds: number): string {
+  const seconds = Math.max(0, Math.floor(totalSeconds));
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}:${pad(seconds % 60)}`;
+  const minutes = Math.floor(seconds / 60);
+  if (seconds < 86_400) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  const hours = Math.floor(minutes / 60);
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A date and time for people. The server does not know the visitor's time zone, so it passes
+ * "UTC" (and says so); the browser passes nothing and gets local time.
+ */
+export function formatDateTime(iso: string, options: { locale?: string; timeZone?: string } = {}): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "—";
+  const { locale = "en-GB", timeZone } = options;
+  const key = `${locale}|${timeZone ?? ""}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone });
+    formats.set(key, format);
+  }
+  return format.format(date) + (timeZone === "UTC" ? " UTC" : "");
+}
+
+const browsers: Array<[RegExp, string]> = [
+  [/HeadlessChrome\//, "Headless Chrome"],
+  [/Edg\//, "Edge"],
+  [/OPR\//, "Opera"],
+  [/Firefox\//, "Firefox"],
+  [/Chromium\//, "Chromium"],
+  [/Chrome\//, "Chrome"],
+  [/Version\/[\d.]+.*Safari\//, "Safari"],
+  [/^curl\//, "curl"],
+  [/TestBrowser\//, "Test browser"],
+];
+
+const systems: Array<[RegExp, string]> = [
+  [/iPhone|iPad|iPod/, "iOS"],
+  [/Android/, "Android"],
+  [/CrOS/, "ChromeOS"],
+  [/Windows/, "Windows"],
+  [/Mac OS X|Macintosh/, "macOS"],
+  [/Linux/, "Linux"],
+];
+
+/** "Firefox on macOS" from a User-Agent header: a hint for people, never used for security. */
+export function describeDevice(userAgent: string | null | undefined): string {
+  if (!userAgent) return "Unknown device";
+  const browser = browsers.find(([pattern]) => pattern.test(userAgent))?.[1];
+  const system = systems.find(([pattern]) => pattern.test(userAgent))?.[1];
+  if (browser && system) return `${browser} on ${system}`;
+  return browser ?? system ?? "Unknown browser";
+}

@@ -1,0 +1,99 @@
+import type { Store } from "../../src/stores/store.js";
+
+export type StoreMethod = Exclude<keyof Store, "kind">;
+
+const METHODS: readonly StoreMethod[] = [
+  "create",
+  "get",
+  "patch",
+  "delete",
+  "listByUser",
+  "deleteByUser",
+  "deleteExpired",
+  "count",
+  "scan",
+  "health",
+  "close",
+];
+
+/** The methods that change what a store holds. */
+const WRITES: readonly StoreMethod[] = ["create", "patch", "delete", "deleteByUser", "deleteExpired"];
+
+export interface CountingStore extends Store {
+  /** Calls per method since creation or the last `reset()`. */
+  readonly calls: Readonly<Record<StoreMethod, number>>;
+  /** Calls to the methods that change the store. */
+  writes(): number;
+  /** Calls to every method. */
+  total(): number;
+  reset(): void;
+}
+
+const zero = (): Record<StoreMethod, number> =>
+  Object.fromEntries(METHODS.map((method) => [method, 0])) as Record<StoreMethod, number>;
+
+/**
+ * Instrumentation, not a mock: every call goes to the real store, unchanged, and is counted,
+ * so a test can say "this request cost one read and no write" against real behaviour.
+ */
+export function countingStore(inner: Store): CountingStore {
+  let calls = zero();
+  const tally = (method: StoreMethod) => {
+    calls[method] += 1;
+  };
+  return {
+    kind: inner.kind,
+    get calls() {
+      return calls;
+    },
+    writes: () => WRITES.reduce((sum, method) => sum + calls[method], 0),
+    total: () => METHODS.reduce((sum, method) => sum + calls[method], 0),
+    reset: () => {
+      calls = zero();
+    },
+    create: (record, options) => {
+      tally("create");
+      return inner.create(record, options);
+    },
+    get: (id, now) => {
+      tally("get");
+      return inner.get(id, now);
+    },
+    patch: (id, patch) => {
+      tally("patch");
+      return inner.patch(id, patch);
+    },
+    delete: (id) => {
+      tally("delete");
+      return inner.delete(id);
+    },
+    listByUser: (userId, now) => {
+      tally("listByUser");
+      return inner.listByUser(userId, now);
+    },
+    deleteByUser: (userId, options) => {
+      tally("deleteByUser");
+      return inner.deleteByUser(userId, options);
+    },
+    deleteExpired: (now, limit) => {
+      tally("deleteExpired");
+      return inner.deleteExpired(now, limit);
+    },
+    count: (now) => {
+      tally("count");
+      return inner.count(now);
+    },
+    scan: (options) => {
+      tally("scan");
+      return inner.scan(options);
+    },
+    health: () => {
+      tally("health");
+      return inner.health();
+    },
+    close: () => {
+      tally("close");
+      return inner.close();
+    },
+  };
+}
