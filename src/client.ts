@@ -22,7 +22,7 @@ export { createLeader, heartbeatLeader, soloLeader, webLocksLeader } from "./cli
 export type { TabMessage, TabSignal } from "./client/messages.js";
 export { parseTabMessage, tabSignals } from "./client/messages.js";
 export type { ClientMetrics } from "./client/metrics.js";
-export type { AutoExtendOptions, SessionClientOptions } from "./client/session-client.js";
+export type { AutoExtendOptions, SessionClientOptions } from "./client/options.js";
 export { SessionClient } from "./client/session-client.js";
 export type { TabChannel } from "./client/tab-channel.js";
 export { broadcastTabChannel, createTabChannel, silentTabChannel, storageTabChannel } from "./client/tab-channel.js";

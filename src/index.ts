@@ -28,6 +28,13 @@ export { type ClientContext, Session } from "./core/session.js";
 export { generateToken, hashSecret, parseToken } from "./core/token.js";
 export type { AccountService, HealthReport } from "./http/context.js";
 export type { EventTransport, StreamEvent } from "./http/event-hub.js";
+export {
+  type GuardedRequest,
+  guardedWebRequest,
+  requireCsrf,
+  requireSameOrigin,
+  requireSession,
+} from "./http/guards.js";
 export { type ConnectionInfo, createHandler, type StintHandler } from "./http/handler.js";
 export type { SessionInfo } from "./http/session-info.js";
 export { openStoreUrl } from "./stores/from-url.js";

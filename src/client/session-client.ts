@@ -1,19 +1,27 @@
 import { watchActivity } from "./activity.js";
 import { type Clock, systemClock } from "./clock.js";
-import { type CsrfFetchDeps, fetchWithCsrf } from "./csrf-fetch.js";
+import { fetchWithCsrf } from "./csrf-fetch.js";
 import { createDebugLogger, type DebugLogger } from "./debug.js";
 import { isStintClientError, StintClientError } from "./errors.js";
-import type { EventSourceFactory, StreamEvent } from "./event-stream.js";
+import type { StreamEvent } from "./event-stream.js";
 import { type ChangeSource, Emitter, type SessionClientEvents } from "./events.js";
 import { ExpiryWatch } from "./expiry-watch.js";
-import { apiOrigin, errorFromResponse, isSameOrigin, networkError, peekErrorCode, readJson, urlOf } from "./http.js";
+import { isSameOrigin, peekErrorCode, urlOf } from "./http.js";
 import { createLeader, type Leader } from "./leader.js";
 import { LeaderWork } from "./leader-work.js";
 import { createTabId, type TabMessage, type TabSignal } from "./messages.js";
 import { type ClientMetrics, MetricsRecorder } from "./metrics.js";
-import { estimateSkewMs, toLocalTime } from "./skew.js";
+import {
+  type AutoExtendOptions,
+  defaultEventSource,
+  defaultThrottleMs,
+  type SessionClientOptions,
+  throttleOf,
+} from "./options.js";
+import { toLocalTime } from "./skew.js";
 import { createTabChannel, type TabChannel } from "./tab-channel.js";
 import { type Debounced, debounce } from "./timers.js";
+import { ApiTransport } from "./transport.js";
 import {
   asSessionInfo,
   asStateSnapshot,
@@ -26,54 +34,7 @@ import {
   type StateSnapshot,
 } from "./types.js";
 
-export interface AutoExtendOptions {
-  /** At most one extension per this many seconds, however busy the user is. Default 60. */
-  throttleSeconds?: number;
-}
-
-export interface SessionClientOptions {
-  /** Prefix of every API path; "" (the default) means this origin. */
-  baseUrl?: string;
-  /** Names the tab channel and the leader lock; tabs with the same name sync. Default "stint". */
-  name?: string;
-  /** Default `createTabChannel(name)`. The client closes it on `close()`. */
-  channel?: TabChannel;
-  /** Default `createLeader(name)`. The client closes it on `close()`. */
-  leader?: Leader;
-  clock?: Clock;
-  fetch?: typeof globalThis.fetch;
-  /** Opens the leader's event stream; null turns the stream off. Default `new EventSource(url)` where it exists. */
-  eventSource?: EventSourceFactory | null;
-  /** `warning` fires this many seconds before expiry. Default 60. */
-  warningThresholdSeconds?: number;
-  /** Extend the session on user activity in any tab. Default false. */
-  autoExtend?: boolean | AutoExtendOptions;
-  /** How often the leader re-reads the session (passively); 0 turns polling off. Default 60. */
-  pollIntervalSeconds?: number;
-  /** Signals arriving within this window collapse into one request. Default 50 ms. */
-  debounceMs?: number;
-  /** Receives focus, online and user-activity events; default `window`, null for none. */
-  window?: EventTarget | null;
-  /** Receives `visibilitychange`; default `document`, null for none. */
-  document?: (EventTarget & { readonly visibilityState?: string }) | null;
-  /** `true` logs to `console.debug`; never logs a token or session data. */
-  debug?: boolean | DebugLogger;
-  /** This tab's id on the channel; random by default. */
-  tabId?: string;
-}
-
-const defaultThrottleMs = 60_000;
 const sameDeadlineMs = 2000;
-
-function throttleOf(option: boolean | AutoExtendOptions | undefined): number | null {
-  if (!option) return null;
-  if (option === true) return defaultThrottleMs;
-  return Math.max(0, (option.throttleSeconds ?? defaultThrottleMs / 1000) * 1000);
-}
-
-function defaultEventSource(): EventSourceFactory | null {
-  return typeof globalThis.EventSource === "function" ? (url) => new EventSource(url) : null;
-}
 
 const emptySnapshot = {
   status: "loading",
@@ -108,22 +69,18 @@ export class SessionClient<State extends SessionState = SessionState> {
   readonly tabId: string;
   readonly #options: SessionClientOptions;
   readonly #clock: Clock;
-  readonly #baseUrl: string;
-  readonly #origin: string;
+  readonly #api: ApiTransport;
   readonly #name: string;
   readonly #log: DebugLogger;
   readonly #emitter = new Emitter<SessionClientEvents<State>>();
   readonly #metrics = new MetricsRecorder();
   readonly #expiry: ExpiryWatch;
   readonly #leaderWork: LeaderWork;
-  readonly #csrf: CsrfFetchDeps;
   readonly #syncSoon: Debounced;
   readonly #refreshSoon: Debounced;
   #snapshot: SessionSnapshot<State> = emptySnapshot as SessionSnapshot<State>;
-  #csrfToken: string | null = null;
   /** The session id the shown state belongs to; null when none was read yet. */
   #stateFor: string | null = null;
-  #skewMs = 0;
   // Every request that yields SessionInfo takes a number; an answer older than one already
   // applied (or than a logout) is dropped, so a slow GET cannot bring a session back.
   #seq = 0;
@@ -146,25 +103,24 @@ export class SessionClient<State extends SessionState = SessionState> {
   constructor(options: SessionClientOptions = {}) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
-    this.#origin = apiOrigin(this.#baseUrl);
     this.#name = options.name ?? "stint";
     this.#log = createDebugLogger(options.debug);
     this.tabId = options.tabId ?? createTabId();
     this.#warningMs = (options.warningThresholdSeconds ?? 60) * 1000;
     this.#autoExtendMs = throttleOf(options.autoExtend);
-    const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
-    this.#csrf = {
+    const fetchImpl =
+      options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+    this.#api = new ApiTransport({
       fetch: fetchImpl,
-      origin: this.#origin,
-      token: () => this.#csrfToken,
-      refreshToken: () => this.#fetchCsrfToken().catch(() => null),
-    };
+      baseUrl: options.baseUrl ?? "",
+      clock: this.#clock,
+      metrics: this.#metrics,
+    });
     this.#expiry = new ExpiryWatch(this.#clock, { warn: () => this.#onWarn(), expire: () => this.#onExpire() });
     this.#leaderWork = new LeaderWork({
       clock: this.#clock,
       eventSource: options.eventSource === undefined ? defaultEventSource() : options.eventSource,
-      streamUrl: `${this.#baseUrl}/api/session/events`,
+      streamUrl: `${this.#api.baseUrl}/api/session/events`,
       pollMs: (options.pollIntervalSeconds ?? 60) * 1000,
       check: async () => {
         await this.#sync("remote");
@@ -353,7 +309,7 @@ export class SessionClient<State extends SessionState = SessionState> {
   async extend(): Promise<SessionSnapshot<State>> {
     this.#lastExtendAt = this.#clock.now();
     const seq = ++this.#seq;
-    const { status, body } = await this.#api("POST", "/api/session/extend");
+    const { status, body } = await this.#call("POST", "/api/session/extend");
     await this.#applyIfNewer(seq, asSessionInfo(body, status), "local");
     return this.#snapshot;
   }
@@ -362,7 +318,11 @@ export class SessionClient<State extends SessionState = SessionState> {
    * Signs in with the demo app's account endpoint (`POST /api/auth/login`); every tab hears
    * of it. Throws `invalid_credentials` or `rate_limited` as a `StintClientError`.
    */
-  async login(credentials: { username: string; password: string; remember?: boolean }): Promise<SessionSnapshot<State>> {
+  async login(credentials: {
+    username: string;
+    password: string;
+    remember?: boolean;
+  }): Promise<SessionSnapshot<State>> {
     const { username, password, remember = false } = credentials;
     return this.#signIn("/api/auth/login", { username, password, remember });
   }
@@ -375,14 +335,14 @@ export class SessionClient<State extends SessionState = SessionState> {
 
   /** Signs out (`DELETE /api/session`) and tells every tab. A session already gone counts as signed out. */
   async logout(): Promise<void> {
-    await this.#api("DELETE", "/api/session", undefined, { absentOk: true });
+    await this.#call("DELETE", "/api/session", undefined, { absentOk: true });
     this.#end("logout", "local", true);
   }
 
   /** The CSRF token for this session; fetched (creating an anonymous session if needed) when not known. */
   async getCsrfToken(): Promise<string> {
-    if (this.#csrfToken) return this.#csrfToken;
-    const token = await this.#fetchCsrfToken();
+    if (this.#api.csrfToken) return this.#api.csrfToken;
+    const token = await this.#api.fetchCsrfToken();
     if (!this.#snapshot.session) await this.#sync("local").catch((error) => this.#report(error));
     return token;
   }
@@ -399,7 +359,10 @@ export class SessionClient<State extends SessionState = SessionState> {
   }
 
   /** Removes keys from the session state; `ifVersion` as for `setState`. */
-  async unset(keys: ReadonlyArray<keyof State & string>, options: { ifVersion?: number } = {}): Promise<SessionSnapshot<State>> {
+  async unset(
+    keys: ReadonlyArray<keyof State & string>,
+    options: { ifVersion?: number } = {},
+  ): Promise<SessionSnapshot<State>> {
     return this.#patch({ unset: keys, ifVersion: options.ifVersion });
   }
 
@@ -436,10 +399,10 @@ export class SessionClient<State extends SessionState = SessionState> {
    * ```
    */
   readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const response = await fetchWithCsrf(this.#csrf, input, init);
+    const response = await fetchWithCsrf(this.#api.csrf, input, init);
     if (
       response.status === 401 &&
-      isSameOrigin(urlOf(input), this.#origin) &&
+      isSameOrigin(urlOf(input), this.#api.origin) &&
       (await peekErrorCode(response)) === "no_session"
     ) {
       this.#end("expired", "remote");
@@ -449,50 +412,25 @@ export class SessionClient<State extends SessionState = SessionState> {
 
   // ---- internals: requests -------------------------------------------------------------
 
-  async #api(
+  /** An API call; a lost session (401 `no_session`) also ends it here and in every tab. */
+  async #call(
     method: string,
     path: string,
     body?: unknown,
     options: { absentOk?: boolean } = {},
   ): Promise<{ status: number; body: unknown }> {
-    const sentAt = this.#clock.now();
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    let response: Response;
     try {
-      response = await fetchWithCsrf(this.#csrf, `${this.#baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (cause) {
-      this.#metrics.error();
-      throw networkError(cause);
+      return await this.#api.request(method, path, body, options);
+    } catch (error) {
+      if (isStintClientError(error, "no_session")) this.#end("expired", "remote");
+      throw error;
     }
-    const skew = estimateSkewMs(response.headers.get("date"), sentAt, this.#clock.now());
-    if (skew !== null) this.#skewMs = skew;
-    if (response.ok) return { status: response.status, body: response.status === 204 ? null : await readJson(response) };
-    const error = await errorFromResponse(response);
-    if (error.code === "no_session" && options.absentOk) return { status: response.status, body: null };
-    this.#metrics.error();
-    if (error.code === "no_session") this.#end("expired", "remote");
-    throw error;
-  }
-
-  async #fetchCsrfToken(): Promise<string> {
-    const { status, body } = await this.#api("GET", "/api/session/csrf-token");
-    const token = (body as { csrfToken?: unknown } | null)?.csrfToken;
-    if (typeof token !== "string" || token === "") {
-      throw new StintClientError("bad_response", status, "The server's CSRF answer is malformed.");
-    }
-    this.#csrfToken = token;
-    return token;
   }
 
   async #sync(source: ChangeSource): Promise<void> {
     const seq = ++this.#seq;
     const started = this.#clock.now();
-    const { status, body } = await this.#api("GET", "/api/session", undefined, { absentOk: true });
+    const { status, body } = await this.#call("GET", "/api/session", undefined, { absentOk: true });
     const info = body === null ? null : asSessionInfo(body, status);
     const finished = this.#clock.now();
     this.#metrics.sync(finished - started, finished);
@@ -501,7 +439,7 @@ export class SessionClient<State extends SessionState = SessionState> {
 
   async #signIn(path: string, body: unknown): Promise<SessionSnapshot<State>> {
     const seq = ++this.#seq;
-    const { status, body: answer } = await this.#api("POST", path, body);
+    const { status, body: answer } = await this.#call("POST", path, body);
     const announced = await this.#applyIfNewer(seq, asSessionInfo(answer, status), "local");
     // Same user, new session id: other tabs still need the new CSRF token and stream.
     if (!announced) this.#post("login");
@@ -513,7 +451,7 @@ export class SessionClient<State extends SessionState = SessionState> {
     if (!this.#snapshot.session) await this.getCsrfToken();
     const sessionId = this.#snapshot.session?.id ?? null;
     try {
-      const { status, body: answer } = await this.#api("PATCH", "/api/session/state", body);
+      const { status, body: answer } = await this.#call("PATCH", "/api/session/state", body);
       this.#applyState(asStateSnapshot<State>(answer, status), "local", sessionId);
     } catch (error) {
       if (isStintClientError(error, "conflict")) await this.#loadState("remote").catch(() => {});
@@ -526,7 +464,7 @@ export class SessionClient<State extends SessionState = SessionState> {
     const sessionId = this.#snapshot.session?.id;
     if (!sessionId) return;
     const started = this.#clock.now();
-    const { status, body } = await this.#api("GET", "/api/session/state");
+    const { status, body } = await this.#call("GET", "/api/session/state");
     const finished = this.#clock.now();
     this.#metrics.sync(finished - started, finished);
     this.#applyState(asStateSnapshot<State>(body, status), source, sessionId);
@@ -550,8 +488,8 @@ export class SessionClient<State extends SessionState = SessionState> {
     }
     const wasLoading = before.status === "loading";
     const sessionChanged = before.session?.id !== info.session.id;
-    const expiresAt = toLocalTime(info.session.expiresAt, this.#skewMs);
-    this.#csrfToken = info.csrfToken;
+    const expiresAt = toLocalTime(info.session.expiresAt, this.#api.skewMs);
+    this.#api.csrfToken = info.csrfToken;
     this.#set({
       status: info.user ? "authenticated" : "anonymous",
       session: info.session,
@@ -598,7 +536,7 @@ export class SessionClient<State extends SessionState = SessionState> {
     const before = this.#snapshot;
     if (!before.session && !force) return;
     this.#appliedSeq = ++this.#seq;
-    this.#csrfToken = null;
+    this.#api.csrfToken = null;
     this.#stateFor = null;
     const signedIn = before.user !== null;
     this.#set({
@@ -674,7 +612,8 @@ export class SessionClient<State extends SessionState = SessionState> {
         this.#requestSync("tab");
         break;
       case "state":
-        if (message.version !== undefined && this.#stateFor !== null && message.version <= this.#snapshot.version) break;
+        if (message.version !== undefined && this.#stateFor !== null && message.version <= this.#snapshot.version)
+          break;
         this.#requestStateRefresh("tab");
         break;
       // Dropping a session needs no proof, and must work offline (SR-82).

@@ -26,8 +26,15 @@ const securityHeaders: Readonly<Record<string, string>> = {
 };
 
 /** Writes a page. Pages hold a CSRF token and personal data, so no cache may keep them. */
-export function sendHtml(response: ServerResponse, status: number, markup: string, cookies: string[] = []): void {
+export function sendHtml(
+  response: ServerResponse,
+  status: number,
+  markup: string,
+  cookies: string[] = [],
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, {
+    ...headers,
     ...securityHeaders,
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",

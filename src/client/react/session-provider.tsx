@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect, useState } from "react";
-import { SessionClient, type SessionClientOptions } from "../session-client.js";
+import type { SessionClientOptions } from "../options.js";
+import { SessionClient } from "../session-client.js";
 import type { SessionState } from "../types.js";
 import { SessionContext } from "./context.js";
 
@@ -42,6 +43,8 @@ export function SessionProvider<State extends SessionState = SessionState>(props
     return owned ? () => owned.close() : undefined;
   }, [client, owned]);
   return (
-    <SessionContext.Provider value={client as unknown as SessionClient<SessionState>}>{children}</SessionContext.Provider>
+    <SessionContext.Provider value={client as unknown as SessionClient<SessionState>}>
+      {children}
+    </SessionContext.Provider>
   );
 }

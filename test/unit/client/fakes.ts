@@ -10,7 +10,8 @@ import type { EventSourceLike } from "../../../src/client/event-stream.js";
 import type { LockManagerLike } from "../../../src/client/leader.js";
 import { webLocksLeader } from "../../../src/client/leader.js";
 import { parseTabMessage, type TabMessage, toWire } from "../../../src/client/messages.js";
-import { SessionClient, type SessionClientOptions } from "../../../src/client/session-client.js";
+import type { SessionClientOptions } from "../../../src/client/options.js";
+import { SessionClient } from "../../../src/client/session-client.js";
 import type { TabChannel } from "../../../src/client/tab-channel.js";
 
 /** Lets every pending promise, microtask and immediate run. */
@@ -225,7 +226,8 @@ export interface RecordedRequest {
 }
 
 let counter = 0;
-const randomToken = (prefix: string) => `${prefix}${(++counter).toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+const randomToken = (prefix: string) =>
+  `${prefix}${(++counter).toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 
 /** API.md's endpoints, in memory, on a clock that may run ahead of (or behind) the browser's. */
 export class FakeServer {
@@ -425,7 +427,11 @@ export class FakeServer {
   }
 
   #state(session: ServerSession) {
-    return { state: { ...session.state }, version: session.version, updatedAt: new Date(session.updatedAt).toISOString() };
+    return {
+      state: { ...session.state },
+      version: session.version,
+      updatedAt: new Date(session.updatedAt).toISOString(),
+    };
   }
 
   #push(sessionId: string, type: string, data?: unknown): void {

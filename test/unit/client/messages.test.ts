@@ -7,7 +7,12 @@ describe("parseTabMessage", () => {
   it("accepts a version-1 signal, as an object or as JSON", () => {
     expect(parseTabMessage(valid)).toEqual(valid);
     expect(parseTabMessage(JSON.stringify(valid))).toEqual(valid);
-    expect(parseTabMessage({ v: 1, type: "logout", at: 1, from: "a" })).toEqual({ v: 1, type: "logout", at: 1, from: "a" });
+    expect(parseTabMessage({ v: 1, type: "logout", at: 1, from: "a" })).toEqual({
+      v: 1,
+      type: "logout",
+      at: 1,
+      from: "a",
+    });
   });
 
   it("drops fields it does not know, so nothing smuggled in reaches a listener", () => {
@@ -60,6 +65,8 @@ describe("parseTabMessage", () => {
 describe("toWire", () => {
   it("keeps only the envelope's fields", () => {
     const rich = { ...valid, session: { id: "s" }, csrfToken: "secret" } as typeof valid;
-    expect(JSON.stringify(toWire(rich as never))).toBe(JSON.stringify({ v: 1, type: "state", at: valid.at, from: "tab-1", version: 7 }));
+    expect(JSON.stringify(toWire(rich as never))).toBe(
+      JSON.stringify({ v: 1, type: "state", at: valid.at, from: "tab-1", version: 7 }),
+    );
   });
 });

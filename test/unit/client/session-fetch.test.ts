@@ -15,7 +15,11 @@ describe("SessionClient.fetch", () => {
     const seen: Array<{ url: string; token: string | null; credentials: RequestCredentials | undefined }> = [];
     const probe = new SessionClient({
       fetch: (input, init) => {
-        seen.push({ url: String(input), token: new Headers(init?.headers).get("x-csrf-token"), credentials: init?.credentials });
+        seen.push({
+          url: String(input),
+          token: new Headers(init?.headers).get("x-csrf-token"),
+          credentials: init?.credentials,
+        });
         return browser.fetch(input, init);
       },
       channel: silentTabChannel(),

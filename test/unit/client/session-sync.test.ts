@@ -162,13 +162,23 @@ describe("SessionClient across tabs", () => {
     await one!.client.extend();
     await clock.advance(100);
     const session = server.sessionOf(browser.cookie)!;
-    const secrets = [browser.cookie!, session.secret, session.csrf, session.id, "alice", "u_alice", "secret-workspace-name"];
+    const secrets = [
+      browser.cookie!,
+      session.secret,
+      session.csrf,
+      session.id,
+      "alice",
+      "u_alice",
+      "secret-workspace-name",
+    ];
     await two!.client.logout();
     await clock.advance(100);
     expect(browser.hub.sent.length).toBeGreaterThan(3);
     for (const wire of browser.hub.sent) {
       for (const secret of secrets) expect(wire).not.toContain(secret);
-      expect(Object.keys(JSON.parse(wire)).every((key) => ["v", "type", "version", "at", "from"].includes(key))).toBe(true);
+      expect(Object.keys(JSON.parse(wire)).every((key) => ["v", "type", "version", "at", "from"].includes(key))).toBe(
+        true,
+      );
     }
     const types = new Set(browser.hub.sentMessages().map((m) => m.type));
     expect([...types]).toEqual(expect.arrayContaining(["login", "state", "extended", "logout", "leader"]));

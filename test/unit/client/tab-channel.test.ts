@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { TabMessage } from "../../../src/client/messages.js";
-import { broadcastTabChannel, type TabChannel, storageTabChannel } from "../../../src/client/tab-channel.js";
+import { broadcastTabChannel, storageTabChannel, type TabChannel } from "../../../src/client/tab-channel.js";
 import { FakeStorageArea, settle } from "./fakes.js";
 
 const message = (type: TabMessage["type"], from = "tab-a"): TabMessage => ({ v: 1, type, at: 1, from });
@@ -76,7 +76,11 @@ describe("storageTabChannel (the fallback)", () => {
       area.fireRaw("stint:signal", "null");
       area.fireRaw("other", JSON.stringify(message("logout")));
       one.target.dispatchEvent(
-        Object.assign(new Event("storage"), { key: "stint:signal", newValue: JSON.stringify(message("logout")), storageArea: {} }),
+        Object.assign(new Event("storage"), {
+          key: "stint:signal",
+          newValue: JSON.stringify(message("logout")),
+          storageArea: {},
+        }),
       );
     }).not.toThrow();
     expect(seen).toEqual([]);

@@ -1,0 +1,99 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { fileURLToPath } from "node:url";
+import type { Stint } from "../app/stint.js";
+import { StintError } from "../core/errors.js";
+import { isAction, runAction } from "./actions.js";
+import { type DemoContext, shellOf } from "./context.js";
+import { FormTooLargeError } from "./forms.js";
+import { errorText } from "./messages.js";
+import { dashboard, devices, loginOrRegisterPage } from "./pages.js";
+import { sendHtml } from "./respond.js";
+import { staticAssets } from "./static.js";
+import { errorPage } from "./views/error.js";
+
+export interface DemoListenerOptions {
+  /** Take the client address from `X-Forwarded-For` (only behind a proxy you run). */
+  trustProxy?: boolean;
+  /** The folder holding `styles.css` and the built `assets/`; default the package's `demo/public`. */
+  assetsDir?: string;
+}
+
+// Two levels up from both src/demo/ and dist/demo/ is the package root.
+const defaultPublicDir = fileURLToPath(new URL("../../demo/public/", import.meta.url));
+
+/**
+ * The demo app behind `stint serve`: server-rendered pages that work as plain HTML forms,
+ * enhanced by the bundled page script. It converts; every session decision is the API's.
+ */
+export function demoListener(stint: Stint, options: DemoListenerOptions = {}): RequestListener {
+  const context: DemoContext = {
+    stint,
+    assets: staticAssets(options.assetsDir ?? defaultPublicDir),
+    trustProxy: options.trustProxy ?? false,
+  };
+  return function demo(request, response) {
+    route(context, request, response).catch((error: unknown) => failed(context, response, error));
+  };
+}
+
+async function route(context: DemoContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://demo.invalid");
+  const { pathname } = url;
+  const method = request.method ?? "GET";
+  const reading = method === "GET" || method === "HEAD";
+
+  if (pathname.startsWith("/assets/") && reading) {
+    const name = safeDecode(pathname.slice("/assets/".length));
+    return context.assets.serve(response, name ?? "", url.searchParams, request.headers["if-none-match"]);
+  }
+  if (pathname === "/favicon.ico" && reading) {
+    // Pages link /assets/favicon.svg; this only quiets browsers that ask anyway.
+    response.writeHead(204, { "cache-control": "public, max-age=86400" }).end();
+    return;
+  }
+  if (reading) {
+    if (pathname === "/") return dashboard(context, request, response, url);
+    if (pathname === "/devices") return devices(context, request, response, url);
+    if (pathname === "/login") return loginOrRegisterPage(context, request, response, "login", url);
+    if (pathname === "/register") return loginOrRegisterPage(context, request, response, "register", url);
+  }
+  if (method === "POST" && isAction(pathname)) return runAction(context, request, response, pathname);
+  const known = ["/", "/devices", "/login", "/register"].includes(pathname) || isAction(pathname);
+  const shell = await shellOf(context);
+  if (known) {
+    sendHtml(response, 405, errorPage(shell, "Not allowed", "This page does not accept that kind of request."), [], {
+      allow: isAction(pathname) ? "POST" : "GET, HEAD",
+    });
+    return;
+  }
+  sendHtml(response, 404, errorPage(shell, "Page not found", "There is nothing at this address."));
+}
+
+function safeDecode(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
+
+async function failed(context: DemoContext, response: ServerResponse, error: unknown): Promise<void> {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  let status = 500;
+  let message = "Something went wrong on our side. Nothing was changed.";
+  if (error instanceof FormTooLargeError) {
+    status = 413;
+    message = "That form was larger than the server accepts.";
+  } else if (error instanceof StintError) {
+    status = error.status;
+    message = errorText(error.code, error.message);
+  } else {
+    console.error("stint: the demo page failed", error);
+  }
+  const title = status === 503 ? "Temporarily unavailable" : status === 413 ? "Too large" : "Something went wrong";
+  const markup = errorPage(await shellOf(context).catch(() => ({ stylesUrl: "/assets/styles.css", scriptUrl: "/assets/app.js" })), title, message);
+  sendHtml(response, status, markup);
+}
