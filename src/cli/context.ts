@@ -1,6 +1,9 @@
+import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { memoryUserStore, sqliteUserStore, type UserStore } from "../auth/users.js";
-import { openStoreUrl, redact } from "../stores/from-url.js";
+import { type EventTransport, localTransport } from "../http/event-hub.js";
+import { openStoreUrl, openTransportUrl, redact } from "../stores/from-url.js";
+import { openDatabase } from "../stores/sqlite-schema.js";
 import type { Store } from "../stores/store.js";
 
 export const DEFAULT_STORE_URL = "sqlite:./data/stint.db";
@@ -9,16 +12,23 @@ export interface OpenedBackend {
   store: Store;
   users: UserStore;
   database?: BetterSqlite3.Database;
+  /** Carries stream events between the processes sharing this store. */
+  transport: EventTransport;
   /** The store URL with any password hidden, for messages. */
   label: string;
 }
 
 /**
  * The store of a URL and the demo's users beside it: in the same SQLite file for `sqlite:`,
- * in memory for `memory:`.
+ * in memory for `memory:`, and in `<dataDir>/users.db` otherwise (shared by the workers and
+ * servers of one machine).
  */
-export async function openBackend(url: string): Promise<OpenedBackend> {
+export async function openBackend(url: string, options: { dataDir?: string } = {}): Promise<OpenedBackend> {
   const { store, database } = await openStoreUrl(url);
-  const users = database ? sqliteUserStore({ database }) : memoryUserStore();
-  return { store, users, database, label: redact(url) };
+  let users: UserStore;
+  if (database) users = sqliteUserStore({ database });
+  else if (store.kind === "memory") users = memoryUserStore();
+  else users = sqliteUserStore({ database: openDatabase(join(options.dataDir ?? "./data", "users.db")) });
+  const transport = (await openTransportUrl(url)) ?? localTransport();
+  return { store, users, database, transport, label: redact(url) };
 }

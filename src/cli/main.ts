@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { UsageError } from "./args.js";
 import { cleanupCommand, statsCommand } from "./commands/maintenance.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { serveCommand } from "./commands/serve.js";
 import { sessionsCommand } from "./commands/sessions.js";
 
@@ -15,8 +16,10 @@ Usage:
   stint sessions revoke (ID | --user NAME | --all) [--store URL]
   stint cleanup [--store URL]
   stint stats [--store URL] [--json]
+  stint migrate --from URL --to URL [--after ID]
 
-Store URLs: memory:, sqlite:./data/stint.db (default)
+Store URLs: memory:, sqlite:./data/stint.db (default), file:./data/sessions,
+            redis://127.0.0.1:6379/0, postgres://user@127.0.0.1:5432/db
 Durations: 90, 90s, 30m, 24h, 7d. Every flag also reads an environment variable
 (--port ← PORT, --store ← STINT_STORE, --secret ← STINT_SECRET, …).`;
 
@@ -25,6 +28,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   sessions: sessionsCommand,
   cleanup: cleanupCommand,
   stats: statsCommand,
+  migrate: migrateCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

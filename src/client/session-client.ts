@@ -1,4 +1,4 @@
-import { watchActivity } from "./activity.js";
+import { AutoExtender } from "./auto-extend.js";
 import { type Clock, systemClock } from "./clock.js";
 import { fetchWithCsrf } from "./csrf-fetch.js";
 import { createDebugLogger, type DebugLogger } from "./debug.js";
@@ -11,13 +11,8 @@ import { createLeader, type Leader } from "./leader.js";
 import { LeaderWork } from "./leader-work.js";
 import { createTabId, type TabMessage, type TabSignal } from "./messages.js";
 import { type ClientMetrics, MetricsRecorder } from "./metrics.js";
-import {
-  type AutoExtendOptions,
-  defaultEventSource,
-  defaultThrottleMs,
-  type SessionClientOptions,
-  throttleOf,
-} from "./options.js";
+import { type AutoExtendOptions, defaultEventSource, type SessionClientOptions } from "./options.js";
+import { listenToPage } from "./page-events.js";
 import { toLocalTime } from "./skew.js";
 import { createTabChannel, type TabChannel } from "./tab-channel.js";
 import { type Debounced, debounce } from "./timers.js";
@@ -86,9 +81,7 @@ export class SessionClient<State extends SessionState = SessionState> {
   #seq = 0;
   #appliedSeq = 0;
   #warningMs: number;
-  #autoExtendMs: number | null;
-  #lastExtendAt = Number.NEGATIVE_INFINITY;
-  #lastActivitySignalAt = Number.NEGATIVE_INFINITY;
+  readonly #autoExtend: AutoExtender;
   #syncSource: ChangeSource = "tab";
   #refreshSource: ChangeSource = "tab";
   #channel: TabChannel | null = null;
@@ -97,7 +90,6 @@ export class SessionClient<State extends SessionState = SessionState> {
   #closedOnce = false;
   #starting: Promise<SessionSnapshot<State>> | null = null;
   #cleanups: Array<() => void> = [];
-  #stopActivity: (() => void) | null = null;
   #initRetry: unknown;
 
   constructor(options: SessionClientOptions = {}) {
@@ -107,7 +99,19 @@ export class SessionClient<State extends SessionState = SessionState> {
     this.#log = createDebugLogger(options.debug);
     this.tabId = options.tabId ?? createTabId();
     this.#warningMs = (options.warningThresholdSeconds ?? 60) * 1000;
-    this.#autoExtendMs = throttleOf(options.autoExtend);
+    this.#autoExtend = new AutoExtender(
+      {
+        clock: this.#clock,
+        isLeader: () => this.isLeader,
+        authenticated: () => this.#snapshot.status === "authenticated",
+        nearExpiry: () => (this.remainingSeconds ?? Number.POSITIVE_INFINITY) * 1000 <= this.#warningMs,
+        signal: () => this.#post("activity"),
+        extend: () => {
+          this.extend().catch((error) => this.#report(error));
+        },
+      },
+      options.autoExtend,
+    );
     const fetchImpl =
       options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
     this.#api = new ApiTransport({
@@ -252,40 +256,23 @@ export class SessionClient<State extends SessionState = SessionState> {
         this.#expiry.clear();
         this.#leaderWork.stop();
         this.#clock.clearTimeout(this.#initRetry);
-        this.#stopActivity?.();
-        this.#stopActivity = null;
+        this.#autoExtend.attach(null);
       },
     );
-    this.#listenToPage();
-    this.#watchActivity();
-    if (leader.isLeader) this.#onLeaderChange(true);
-  }
-
-  #listenToPage(): void {
     const win = this.#options.window === undefined ? globalThis.window : this.#options.window;
     const doc = this.#options.document === undefined ? globalThis.document : this.#options.document;
-    // The tab may have slept through signals (a frozen background tab hears nothing), so
-    // re-read the session when the user comes back; GET /api/session is passive.
-    const onFocus = () => this.#requestSync("remote");
-    const onOnline = () => {
-      this.#requestSync("remote");
-      this.#requestStateRefresh("remote");
-    };
-    const onVisibility = () => {
-      if (doc?.visibilityState !== "hidden") this.#requestSync("remote");
-    };
-    if (win) {
-      win.addEventListener("focus", onFocus);
-      win.addEventListener("online", onOnline);
-      this.#cleanups.push(() => {
-        win.removeEventListener("focus", onFocus);
-        win.removeEventListener("online", onOnline);
-      });
-    }
-    if (doc) {
-      doc.addEventListener("visibilitychange", onVisibility);
-      this.#cleanups.push(() => doc.removeEventListener("visibilitychange", onVisibility));
-    }
+    this.#cleanups.push(
+      listenToPage(win, doc, {
+        // GET /api/session is passive: looking does not keep the session alive.
+        returned: () => this.#requestSync("remote"),
+        online: () => {
+          this.#requestSync("remote");
+          this.#requestStateRefresh("remote");
+        },
+      }),
+    );
+    this.#autoExtend.attach(win ?? null);
+    if (leader.isLeader) this.#onLeaderChange(true);
   }
 
   #retryInit(attempt: number): void {
@@ -307,7 +294,7 @@ export class SessionClient<State extends SessionState = SessionState> {
 
   /** Extends the session now (`POST /api/session/extend`); every tab hears of it. */
   async extend(): Promise<SessionSnapshot<State>> {
-    this.#lastExtendAt = this.#clock.now();
+    this.#autoExtend.lastExtendAt = this.#clock.now();
     const seq = ++this.#seq;
     const { status, body } = await this.#call("POST", "/api/session/extend");
     await this.#applyIfNewer(seq, asSessionInfo(body, status), "local");
@@ -376,8 +363,7 @@ export class SessionClient<State extends SessionState = SessionState> {
 
   /** Turns extension on user activity (in any tab) on or off. */
   setAutoExtend(enabled: boolean | AutoExtendOptions): void {
-    this.#autoExtendMs = throttleOf(enabled);
-    this.#watchActivity();
+    this.#autoExtend.set(enabled);
   }
 
   /** Moves the warning; re-arms it for the current session. */
@@ -623,7 +609,7 @@ export class SessionClient<State extends SessionState = SessionState> {
         this.#end(message.type, "tab");
         break;
       case "activity":
-        if (this.isLeader) this.#extendQuietly();
+        this.#autoExtend.heard();
         break;
       case "leader":
         break;
@@ -675,41 +661,12 @@ export class SessionClient<State extends SessionState = SessionState> {
     this.#refreshSoon();
   }
 
-  // ---- internals: activity -------------------------------------------------------------
-
-  #watchActivity(): void {
-    const win = this.#options.window === undefined ? globalThis.window : this.#options.window;
-    const wanted = this.#started && this.#autoExtendMs !== null && win;
-    if (wanted && !this.#stopActivity) this.#stopActivity = watchActivity(win, () => this.noteActivity());
-    if (!wanted && this.#stopActivity) {
-      this.#stopActivity();
-      this.#stopActivity = null;
-    }
-  }
-
   /**
-   * Counts user activity in this tab for auto-extend; called by the page listeners, and
-   * callable by apps whose activity the listeners cannot see (a video playing, say).
+   * Counts user activity in this tab for auto-extend. The page's input events already call
+   * it; call it for activity they cannot see (a video playing, say).
    */
   noteActivity(): void {
-    if (this.#autoExtendMs === null || this.#snapshot.status !== "authenticated") return;
-    const remaining = this.remainingSeconds ?? Number.POSITIVE_INFINITY;
-    // Near expiry this tab extends itself rather than trust a leader that may be frozen.
-    if (this.isLeader || remaining * 1000 <= this.#warningMs) {
-      this.#extendQuietly();
-      return;
-    }
-    const now = this.#clock.now();
-    if (now - this.#lastActivitySignalAt < this.#autoExtendMs) return;
-    this.#lastActivitySignalAt = now;
-    this.#post("activity");
-  }
-
-  #extendQuietly(): void {
-    if (this.#snapshot.status !== "authenticated") return;
-    const throttleMs = this.#autoExtendMs ?? defaultThrottleMs;
-    if (this.#clock.now() - this.#lastExtendAt < throttleMs) return;
-    this.extend().catch((error) => this.#report(error));
+    this.#autoExtend.activity();
   }
 
   #report(error: unknown): void {

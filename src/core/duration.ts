@@ -11,11 +11,12 @@ export function parseDuration(text: string): number {
       `Invalid duration ${JSON.stringify(text)}: use a number of seconds or a number with s, m, h or d (e.g. 30m, 24h, 7d).`,
     );
   }
-  const ms = Number(match[1]) * (units[match[2] ?? ""] ?? 1000);
+  // Rounded before the check, so "0.0001s" cannot slip through as a zero duration.
+  const ms = Math.round(Number(match[1]) * (units[match[2] ?? ""] ?? 1000));
   if (!Number.isFinite(ms) || ms <= 0) {
     throw new TypeError(`Invalid duration ${JSON.stringify(text)}: it must be greater than zero.`);
   }
-  return Math.round(ms);
+  return ms;
 }
 
 /** Formats milliseconds back into the shortest exact unit (`86400000` → `1d`). */

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { SecretRing } from "./secrets.js";
 
 /**
@@ -22,15 +23,18 @@ export function matchesUserAgent(secrets: SecretRing, userAgent: string | null, 
  * move between networks, which is why comparing it is opt-in.
  */
 export function networkPrefix(ip: string | null): string | null {
-  if (!ip) return null;
+  // Client input (X-Forwarded-For behind a proxy): anything that is not an IP address is "no
+  // network", never an exception or a made-up prefix (STYLE principle 5).
+  if (!ip || isIP(ip) === 0) return null;
   const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/i.exec(ip);
   if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
-  if (!ip.includes(":")) return null;
-  const [head = "", tail = ""] = ip.split("::");
+  const address = ip.split("%")[0] as string; // without an fe80::1%eth0 zone
+  const [head = "", tail = ""] = address.split("::");
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = ip.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
-  if (groups.length !== 8) return null;
+  // "::" stands for the missing groups; an embedded IPv4 tail counts as two groups.
+  const missing = 8 - left.length - right.length - (address.includes(".") ? 1 : 0);
+  const groups = [...left, ...Array(Math.max(0, missing)).fill("0"), ...right];
   return `${groups
     .slice(0, 3)
     .map((group) => Number.parseInt(group || "0", 16).toString(16))

@@ -31,6 +31,8 @@ export interface Policy {
   warningMs: number;
 }
 
+const MAX_REMEMBER_MS = 400 * 24 * 60 * 60 * 1000;
+
 const toMs = (value: number | string | undefined, fallback: string): number => {
   if (value === undefined) return parseDuration(fallback);
   if (typeof value === "string") return parseDuration(value);
@@ -50,6 +52,9 @@ export function resolvePolicy(options: PolicyOptions = {}): Policy {
     throw new TypeError("absoluteTimeout must be at least idleTimeout.");
   }
   if (touchInterval >= idleTimeout) throw new TypeError("touchInterval must be shorter than idleTimeout.");
+  // A remembered session's cookie carries Max-Age = its lifetime, and browsers cap that at
+  // 400 days (RFC 6265bis §5.6.1): refuse here rather than fail every "remember me" login.
+  if (rememberTimeout > MAX_REMEMBER_MS) throw new TypeError("rememberTimeout must not exceed 400 days.");
   const max = options.maxSessionsPerUser;
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
     throw new TypeError("maxSessionsPerUser must be a whole number ≥ 1.");

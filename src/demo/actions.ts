@@ -5,8 +5,8 @@ import { type FormFields, readForm } from "./forms.js";
 import { errorText } from "./messages.js";
 import { preferencesFromForm, readPreferences } from "./preferences.js";
 import { redirect, sendHtml } from "./respond.js";
-import { visit } from "./visitor.js";
 import { authPage } from "./views/auth.js";
+import { visit } from "./visitor.js";
 
 /**
  * One no-JS form post: which API call it becomes and where the browser goes afterwards.
@@ -128,6 +128,8 @@ async function signInFailed(
     },
     readPreferences(visitor.session.state()),
   );
-  const headers: Record<string, string> = answer.retryAfterSeconds ? { "retry-after": String(answer.retryAfterSeconds) } : {};
+  const headers: Record<string, string> = answer.retryAfterSeconds
+    ? { "retry-after": String(answer.retryAfterSeconds) }
+    : {};
   sendHtml(response, answer.status, markup, [...answer.cookies, ...visitor.cookies], headers);
 }

@@ -94,6 +94,10 @@ async function failed(context: DemoContext, response: ServerResponse, error: unk
     console.error("stint: the demo page failed", error);
   }
   const title = status === 503 ? "Temporarily unavailable" : status === 413 ? "Too large" : "Something went wrong";
-  const markup = errorPage(await shellOf(context).catch(() => ({ stylesUrl: "/assets/styles.css", scriptUrl: "/assets/app.js" })), title, message);
+  const markup = errorPage(
+    await shellOf(context).catch(() => ({ stylesUrl: "/assets/styles.css", scriptUrl: "/assets/app.js" })),
+    title,
+    message,
+  );
   sendHtml(response, status, markup);
 }

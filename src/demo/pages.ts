@@ -5,11 +5,11 @@ import { type DemoContext, shellOf } from "./context.js";
 import { knownError, noticeText } from "./messages.js";
 import { readPreferences } from "./preferences.js";
 import { redirect, sendHtml } from "./respond.js";
-import { signedInVisitor, visit } from "./visitor.js";
 import { authPage } from "./views/auth.js";
 import { dashboardPage } from "./views/dashboard.js";
 import type { DeviceEntry } from "./views/device-list.js";
 import { devicesPage } from "./views/devices.js";
+import { signedInVisitor, visit } from "./visitor.js";
 
 /** Outcome banners named in the query (post/redirect/get); unknown names show nothing. */
 function outcome(url: URL) {

@@ -37,7 +37,12 @@ export interface Preferences {
   notes: string;
 }
 
-export const preferenceKeys = ["workspace", "theme", "language", "notes"] as const satisfies readonly (keyof Preferences)[];
+export const preferenceKeys = [
+  "workspace",
+  "theme",
+  "language",
+  "notes",
+] as const satisfies readonly (keyof Preferences)[];
 
 const isChoice = (choices: readonly Choice[], value: unknown): value is string =>
   typeof value === "string" && choices.some((choice) => choice.value === value);

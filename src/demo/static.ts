@@ -41,7 +41,8 @@ export function staticAssets(publicDir: string): Assets {
       // Belt and braces: the pattern already keeps the name inside the root.
       if (!path.startsWith(root + sep)) return null;
       const info = await stat(path).catch(() => null);
-      if (info?.isFile()) return { path, version: `${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}` };
+      if (info?.isFile())
+        return { path, version: `${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}` };
     }
     return null;
   }

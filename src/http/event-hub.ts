@@ -18,6 +18,20 @@ export interface EventTransport {
   close(): Promise<void>;
 }
 
+const STREAM_EVENT_TYPES = new Set(["state", "extended", "revoked", "logout"]);
+
+/** Events from another process are parsed defensively: anything unexpected is ignored. */
+export function parseStreamEvent(message: string): StreamEvent | null {
+  try {
+    const value = JSON.parse(message) as Partial<StreamEvent>;
+    if (typeof value.sessionId !== "string" || !STREAM_EVENT_TYPES.has(value.type as string)) return null;
+    const data = value.data && typeof value.data === "object" && !Array.isArray(value.data) ? value.data : {};
+    return { sessionId: value.sessionId, type: value.type as StreamEvent["type"], data };
+  } catch {
+    return null;
+  }
+}
+
 export function localTransport(): EventTransport {
   const listeners = new Set<(event: StreamEvent) => void>();
   return {

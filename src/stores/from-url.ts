@@ -1,4 +1,5 @@
 import type BetterSqlite3 from "better-sqlite3";
+import type { EventTransport } from "../http/event-hub.js";
 import { memoryStore } from "./memory.js";
 import { sqliteStore } from "./sqlite.js";
 import { openDatabase } from "./sqlite-schema.js";
@@ -41,4 +42,17 @@ export async function openStoreUrl(url: string): Promise<OpenedStore> {
 /** A URL with any password replaced, for messages and logs. */
 export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}
+
+/**
+ * The event transport between processes sharing the store of `url` (Redis pub/sub,
+ * PostgreSQL LISTEN/NOTIFY), or null when the store lives in one process.
+ */
+export async function openTransportUrl(url: string): Promise<EventTransport | null> {
+  const scheme = url.slice(0, url.indexOf(":") + 1).toLowerCase();
+  if (scheme === "redis:" || scheme === "rediss:") return (await import("./redis-transport.js")).redisTransport(url);
+  if (scheme === "postgres:" || scheme === "postgresql:") {
+    return (await import("./postgres-transport.js")).postgresTransport(url);
+  }
+  return null;
 }

@@ -48,8 +48,12 @@ export async function statsCommand(argv: string[], out: (line: string) => void =
       out(JSON.stringify(stats, null, 2));
       return;
     }
-    out(`store        ${stats.store.kind} (${stats.store.url}) ${health.ok ? "ok" : "UNAVAILABLE"}, ${health.latencyMs.toFixed(2)} ms`);
-    out(`sessions     ${total} active: ${authenticated} signed in, ${total - authenticated} anonymous, ${persistent} remembered`);
+    out(
+      `store        ${stats.store.kind} (${stats.store.url}) ${health.ok ? "ok" : "UNAVAILABLE"}, ${health.latencyMs.toFixed(2)} ms`,
+    );
+    out(
+      `sessions     ${total} active: ${authenticated} signed in, ${total - authenticated} anonymous, ${persistent} remembered`,
+    );
     out(`users        ${users.size} with sessions, ${stats.users.registered} registered`);
   } finally {
     await backend.store.close();

@@ -1,9 +1,12 @@
+import cluster from "node:cluster";
 import { join } from "node:path";
 import pino from "pino";
 import { createStint } from "../../app/stint.js";
 import { demoListener } from "../../demo/listener.js";
 import { serve } from "../../http/adapters/node.js";
-import { durationFlag, type FlagSpec, integerFlag, readFlags, stringFlag } from "../args.js";
+import { fallbackStore } from "../../stores/fallback.js";
+import { guardStore } from "../../stores/guard.js";
+import { durationFlag, type FlagSpec, type Flags, integerFlag, readFlags, stringFlag, UsageError } from "../args.js";
 import { DEFAULT_STORE_URL, openBackend } from "../context.js";
 import { resolveSecret } from "../secret.js";
 
@@ -21,37 +24,87 @@ export const serveFlags: Record<string, FlagSpec> = {
   workers: { type: "string", env: "STINT_WORKERS", default: "1" },
   "bind-user-agent": { type: "boolean", env: "STINT_BIND_USER_AGENT" },
   "trust-proxy": { type: "boolean", env: "STINT_TRUST_PROXY" },
-  "audit-log": { type: "string", env: "STINT_AUDIT_LOG", default: "./data/audit.log" },
+  "audit-log": { type: "string", env: "STINT_AUDIT_LOG" },
   "data-dir": { type: "string", env: "STINT_DATA_DIR", default: "./data" },
+  "store-fallback": { type: "string", env: "STINT_STORE_FALLBACK" },
 };
 
 const CLEANUP_EVERY_MS = 10 * 60_000;
+/** Every store call is bounded: past this, 503 instead of a hang. */
+const STORE_TIMEOUT_MS = 2_000;
 
-/** `stint serve`: the API and the demo app on one node:http server. */
+/** `stint serve`: the API and the demo app on node:http, in one process or `--workers N`. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { flags } = readFlags(argv, serveFlags);
   const production = process.env.NODE_ENV === "production";
-  const port = integerFlag(flags, "port", 0) ?? 3000;
-  const host = stringFlag(flags, "host") ?? "127.0.0.1";
-  const storeUrl = stringFlag(flags, "store") ?? DEFAULT_STORE_URL;
   const dataDir = stringFlag(flags, "data-dir") ?? "./data";
-  const secret = resolveSecret(stringFlag(flags, "secret"), join(dataDir, "secret"), production);
+  const storeUrl = stringFlag(flags, "store") ?? DEFAULT_STORE_URL;
   const workers = integerFlag(flags, "workers") ?? 1;
-  const backend = await openBackend(storeUrl);
-  if (workers > 1) {
-    throw new Error(
-      `--workers ${workers} needs a store shared between processes (redis:// or postgres://); ${backend.store.kind} keeps sessions and events in one process.`,
+  if (workers > 1 && !sharesAcrossProcesses(storeUrl)) {
+    throw new UsageError(
+      `--workers ${workers} needs a store that workers share, with events between them: use redis://… or postgres://…. ` +
+        `${storeUrl.split(":")[0]} keeps sessions or their events inside one process.`,
     );
   }
-  const auditPath = stringFlag(flags, "audit-log") ?? "./data/audit.log";
+  // Resolved once, before forking, so every worker signs with the same secret.
+  const secret = resolveSecret(stringFlag(flags, "secret"), join(dataDir, "secret"), production);
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers, secret);
+  return runServer(flags, { secret, production, dataDir, storeUrl });
+}
+
+function sharesAcrossProcesses(url: string): boolean {
+  return /^(redis|rediss|postgres|postgresql):/i.test(url);
+}
+
+/** The primary of `--workers N`: forks, reports readiness once, forwards shutdown. */
+async function runPrimary(workers: number, secret: string): Promise<void> {
+  let ready = 0;
+  let stopping = false;
+  const fork = () => cluster.fork({ STINT_SECRET: secret, STINT_WORKER: "1" });
+  cluster.on("message", (_worker, message: { ready?: string }) => {
+    if (message.ready && ++ready === workers) console.log(`Stint is ready on ${message.ready} (${workers} workers)`);
+  });
+  cluster.on("exit", (worker, code) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    console.error(`stint: worker ${worker.process.pid} exited (${code}); starting another`);
+    fork();
+  });
+  for (let i = 0; i < workers; i++) fork();
+  const stop = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+interface ServerConfig {
+  secret: string;
+  production: boolean;
+  dataDir: string;
+  storeUrl: string;
+}
+
+async function runServer(flags: Flags, config: ServerConfig): Promise<void> {
+  const port = integerFlag(flags, "port", 0) ?? 3000;
+  const host = stringFlag(flags, "host") ?? "127.0.0.1";
+  const backend = await openBackend(config.storeUrl, { dataDir: config.dataDir });
+  const auditPath = stringFlag(flags, "audit-log") ?? join(config.dataDir, "audit.log");
   const auditLog = pino(
     { base: null, timestamp: pino.stdTimeFunctions.isoTime },
     auditPath === "-" ? pino.destination(1) : pino.destination({ dest: auditPath, mkdir: true, sync: false }),
   );
+  const fallback = stringFlag(flags, "store-fallback");
+  if (fallback !== undefined && fallback !== "memory") throw new UsageError('--store-fallback accepts only "memory".');
   const stint = createStint({
-    store: backend.store,
-    secret,
-    secure: flags.secure === true || production,
+    store: fallback ? fallbackStore(guardStore(backend.store, { timeoutMs: STORE_TIMEOUT_MS })) : backend.store,
+    storeTimeoutMs: STORE_TIMEOUT_MS,
+    transport: backend.transport,
+    secret: config.secret,
+    secure: flags.secure === true || config.production,
     allowedOrigins: (flags["allowed-origin"] as string[] | undefined) ?? [],
     idleTimeout: durationFlag(flags, "idle-timeout"),
     absoluteTimeout: durationFlag(flags, "absolute-timeout"),
@@ -62,12 +115,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     auditLog,
   });
   const trustProxy = flags["trust-proxy"] === true;
-  const running = await serve(stint, {
-    port,
-    host,
-    trustProxy,
-    fallback: demoListener(stint, { trustProxy }),
-  });
+  const running = await serve(stint, { port, host, trustProxy, fallback: demoListener(stint, { trustProxy }) });
   const cleanup = setInterval(() => {
     stint.cleanup().catch(() => undefined);
   }, CLEANUP_EVERY_MS);
@@ -81,5 +129,6 @@ export async function serveCommand(argv: string[]): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  console.log(`Stint is ready on ${running.url} (store ${backend.label})`);
+  if (process.env.STINT_WORKER === "1" && process.send) process.send({ ready: running.url });
+  else console.log(`Stint is ready on ${running.url} (store ${backend.label})`);
 }

@@ -17,7 +17,8 @@ export async function sessionsCommand(argv: string[], out: (line: string) => voi
   const backend = await openBackend(stringFlag(flags, "store") ?? DEFAULT_STORE_URL);
   try {
     if (action === "list") await list(backend, stringFlag(flags, "user"), flags.json === true, out);
-    else if (action === "revoke") await revoke(backend, positionals[0], stringFlag(flags, "user"), flags.all === true, out);
+    else if (action === "revoke")
+      await revoke(backend, positionals[0], stringFlag(flags, "user"), flags.all === true, out);
     else throw new UsageError('Use "stint sessions list" or "stint sessions revoke".');
   } finally {
     await backend.store.close();
@@ -56,7 +57,9 @@ async function list(backend: OpenedBackend, username: string | undefined, json: 
   }
   out(["id", "user", "last seen", "expires", "ip", "user agent"].join("\t"));
   for (const row of rows) {
-    out([row.id, row.user ?? "(anonymous)", row.lastSeenAt, row.expiresAt, row.ip ?? "", row.userAgent ?? ""].join("\t"));
+    out(
+      [row.id, row.user ?? "(anonymous)", row.lastSeenAt, row.expiresAt, row.ip ?? "", row.userAgent ?? ""].join("\t"),
+    );
   }
   out(`${rows.length} live session${rows.length === 1 ? "" : "s"}`);
 }

@@ -74,7 +74,8 @@ export function authPage(shell: Shell, view: AuthView, theme?: Pick<LayoutOption
   </section>
   <aside class="auth-aside" aria-label="What this demo shows">
     <ul class="features">${features.map(
-      ([icon, title, body]) => html`<li><span class="feature-icon">${icon}</span><div><strong>${title}</strong><p>${body}</p></div></li>`,
+      ([icon, title, body]) =>
+        html`<li><span class="feature-icon">${icon}</span><div><strong>${title}</strong><p>${body}</p></div></li>`,
     )}</ul>
   </aside>
 </div>`;

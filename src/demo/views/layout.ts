@@ -47,8 +47,7 @@ export function layout(shell: Shell, options: LayoutOptions): string {
     ${
       user &&
       html`<nav class="nav" aria-label="Main">${navItems.map(
-        (item) =>
-          html`<a href="${item.href}"${item.page === page && html` aria-current="page"`}>${item.label}</a>`,
+        (item) => html`<a href="${item.href}"${item.page === page && html` aria-current="page"`}>${item.label}</a>`,
       )}</nav>
     <p class="account"><span class="avatar" aria-hidden="true">${user.username.slice(0, 1).toUpperCase()}</span><span class="account-name">${user.username}</span></p>`
     }

@@ -1,0 +1,104 @@
+import { StoreUnavailableError } from "../core/errors.js";
+import { memoryStore } from "./memory.js";
+import type { Store, StoreHealth } from "./store.js";
+
+/**
+ * Seed 004's in-memory fallback, for those who accept its trade-off: while the primary store
+ * is unreachable, sessions are created and read in this process's memory, so users are not
+ * turned away — but those sessions are not shared with other workers and die with the
+ * process, and sessions of the primary cannot be read until it is back. Health reports
+ * "degraded" meanwhile. Without this wrapper Stint fails closed (503). Pass the primary
+ * through guardStore first.
+ */
+export function fallbackStore(guardedPrimary: Store, fallback: Store = memoryStore()): Store {
+  // The primary must be wrapped by guardStore: a hang or a driver error then arrives here as
+  // StoreUnavailableError, the one failure that switches to memory.
+  const primary = guardedPrimary;
+  let degraded = false;
+
+  async function attempt<T>(onPrimary: () => Promise<T>, onFallback: () => Promise<T>): Promise<T> {
+    try {
+      const result = await onPrimary();
+      degraded = false;
+      return result;
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      degraded = true;
+      return onFallback();
+    }
+  }
+
+  /** Reads try the primary, then the sessions created in memory during an outage. */
+  async function either<T>(onPrimary: () => Promise<T>, onFallback: () => Promise<T>, missing: (value: T) => boolean) {
+    const value = await attempt(onPrimary, onFallback);
+    return missing(value) && !degraded ? onFallback() : value;
+  }
+
+  return {
+    kind: `${primary.kind}+memory-fallback`,
+    create: (record, options) =>
+      attempt(
+        () => primary.create(record, options),
+        () => fallback.create(record, options),
+      ),
+    get: (id, now) =>
+      either(
+        () => primary.get(id, now),
+        () => fallback.get(id, now),
+        (record) => record === null,
+      ),
+    patch: (id, patch) =>
+      either(
+        () => primary.patch(id, patch),
+        () => fallback.patch(id, patch),
+        (result) => !result.ok && result.reason === "not_found",
+      ),
+    delete: async (id) => {
+      const [inPrimary, inFallback] = await Promise.all([
+        attempt(
+          () => primary.delete(id),
+          async () => false,
+        ),
+        fallback.delete(id),
+      ]);
+      return inPrimary || inFallback;
+    },
+    listByUser: async (userId, now) => [
+      ...(await attempt(
+        () => primary.listByUser(userId, now),
+        async () => [],
+      )),
+      ...(await fallback.listByUser(userId, now)),
+    ],
+    deleteByUser: async (userId, options) => [
+      ...(await attempt(
+        () => primary.deleteByUser(userId, options),
+        async () => [],
+      )),
+      ...(await fallback.deleteByUser(userId, options)),
+    ],
+    deleteExpired: async (now, limit) =>
+      (await attempt(
+        () => primary.deleteExpired(now, limit),
+        async () => 0,
+      )) + (await fallback.deleteExpired(now, limit)),
+    count: async (now) =>
+      (await attempt(
+        () => primary.count(now),
+        async () => 0,
+      )) + (await fallback.count(now)),
+    scan: (options) =>
+      attempt(
+        () => primary.scan(options),
+        () => fallback.scan(options),
+      ),
+    health: async (): Promise<StoreHealth> => {
+      const probe = await primary.health().catch(() => ({ ok: false, latencyMs: 0 }));
+      degraded = !probe.ok;
+      return probe.ok ? probe : { ok: true, latencyMs: probe.latencyMs, detail: "degraded" };
+    },
+    close: async () => {
+      await Promise.all([primary.close(), fallback.close()]);
+    },
+  };
+}

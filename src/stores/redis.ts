@@ -1,0 +1,315 @@
+import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
+import { type RedisScript, scripts } from "./redis-scripts.js";
+import type { JsonObject, PatchResult, SessionRecord, Store } from "./store.js";
+
+/**
+ * The Redis commands the store sends, typed structurally: an ioredis `Redis` (or `Cluster`)
+ * fits, and so does any client offering these five methods with ioredis's argument order.
+ */
+export interface RedisStoreClient {
+  hgetall(key: string): Promise<Record<string, string>>;
+  evalsha(sha1: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+  zcount(key: string, min: string, max: string): Promise<number>;
+  ping(): Promise<string>;
+}
+
+export interface RedisStoreOptions {
+  client: RedisStoreClient;
+  /**
+   * Start of every key, default "stint:". It is wrapped in braces, `{stint:}s:<id>`, so all
+   * keys of a store share one Redis Cluster hash slot; it must not contain braces itself.
+   */
+  prefix?: string;
+}
+
+/**
+ * Sessions in Redis (or Valkey), shared by every worker and machine. A read is one HGETALL;
+ * every change is one Lua script; Redis drops expired sessions itself (PEXPIREAT).
+ *
+ * On Redis Cluster all keys of a store carry one hash tag, so each script stays atomic and
+ * never fails with CROSSSLOT; the cost is that one store's sessions live on one shard
+ * (Cluster still gives replicas and failover). Use several prefixes to spread apps.
+ * Pick `maxmemory-policy noeviction` or a `volatile-*` policy: only session hashes carry a
+ * TTL, and an index entry whose hash Redis evicted is skipped and cleaned up later.
+ *
+ * @example
+ * import { Redis } from "ioredis";
+ * const stint = createStint({ store: redisStore({ client: new Redis(process.env.REDIS_URL) }) });
+ */
+export function redisStore(options: RedisStoreOptions): Store {
+  const { client, prefix = "stint:" } = options;
+  if (/[{}]/.test(prefix)) {
+    throw new TypeError(`redisStore: prefix must not contain "{" or "}" (it becomes the hash tag), got ${prefix}.`);
+  }
+  const base = `{${prefix}}`;
+  const key = {
+    session: (id: string) => `${base}s:${id}`,
+    user: (userId: string) => `${base}u:${userId}`,
+    expiry: `${base}expiry`,
+    ids: `${base}ids`,
+  };
+
+  const run = async (script: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> => {
+    try {
+      return await client.evalsha(script.sha, keys.length, ...keys, base, ...args);
+    } catch (error) {
+      // A restarted or flushed server has an empty script cache: EVAL loads the script again.
+      if (!String((error as Error | undefined)?.message).startsWith("NOSCRIPT")) throw error;
+      return await client.eval(script.source, keys.length, ...keys, base, ...args);
+    }
+  };
+
+  return {
+    kind: "redis",
+
+    async create(record, { maxPerUser, now }) {
+      const reply = await guard(() =>
+        run(
+          scripts.create,
+          [key.session(record.id)],
+          [
+            record.id,
+            now,
+            record.userId ?? "",
+            record.createdAt,
+            record.expiresAt,
+            Math.ceil(record.expiresAt),
+            maxPerUser ?? "",
+            ...encode(record),
+          ],
+        ),
+      );
+      if (reply === null) throw new StoreConflictError();
+      return { evicted: reply as string[] };
+    },
+
+    async get(id, now) {
+      // One command per read (issue 7): expiry is checked here, not in a script.
+      const fields = await guard(() => client.hgetall(key.session(id)));
+      const record = decode(Object.entries(fields));
+      return record && record.expiresAt > now ? record : null;
+    },
+
+    async patch(id, patch) {
+      const unset = [
+        ...(patch.dataUnset ?? []).map((name) => field("d:", name)),
+        ...(patch.stateUnset ?? []).map((name) => field("t:", name)),
+      ];
+      const set = [...members("d:", patch.dataSet ?? {}), ...members("t:", patch.stateSet ?? {})];
+      const reply = (await guard(() =>
+        run(
+          scripts.patch,
+          [key.session(id)],
+          [
+            id,
+            patch.now,
+            patch.ifVersion ?? "",
+            patch.lastSeenAt ?? "",
+            patch.expiresAt ?? "",
+            patch.expiresAt === undefined ? "" : Math.ceil(patch.expiresAt),
+            patch.maxStateBytes ?? "",
+            unset.length,
+            ...unset,
+            ...set,
+          ],
+        ),
+      )) as [string, string[]?];
+      const [status, fields] = reply;
+      if (status !== "ok" || !fields) return { ok: false, reason: status as "not_found" | "conflict" | "too_large" };
+      return { ok: true, record: decode(pairs(fields)) as SessionRecord } satisfies PatchResult;
+    },
+
+    async delete(id) {
+      return (await guard(() => run(scripts.delete, [key.session(id)], [id]))) === 1;
+    },
+
+    async listByUser(userId, now) {
+      const hashes = (await guard(() => run(scripts.listByUser, [key.user(userId)], []))) as string[][];
+      return liveRecords(hashes, now);
+    },
+
+    async deleteByUser(userId, options = {}) {
+      const args = [userId, options.except ?? ""];
+      return (await guard(() => run(scripts.deleteByUser, [key.user(userId)], args))) as string[];
+    },
+
+    async deleteExpired(now, limit) {
+      if (!(limit > 0)) return 0;
+      return (await guard(() => run(scripts.deleteExpired, [key.expiry], [now, Math.floor(limit)]))) as number;
+    },
+
+    async count(now) {
+      return guard(() => client.zcount(key.expiry, `(${now}`, "+inf"));
+    },
+
+    async scan({ after, limit, now }) {
+      if (!(limit > 0)) return [];
+      const start = after === undefined ? "-" : `(${after}`;
+      const args = [start, Math.floor(limit), now];
+      return liveRecords((await guard(() => run(scripts.scan, [key.ids], args))) as string[][], now);
+    },
+
+    async health() {
+      const started = performance.now();
+      try {
+        await guard(() => client.ping());
+        return { ok: true, latencyMs: performance.now() - started };
+      } catch (error) {
+        return { ok: false, latencyMs: performance.now() - started, detail: (error as Error).message };
+      }
+    },
+
+    async close() {
+      // The client is the caller's: redisStoreFromUrl closes the one it made.
+    },
+  };
+}
+
+/** Hash field of a data ("d:") or state ("t:") key: the JSON text of the key. */
+function field(kind: "d:" | "t:", name: string): string {
+  return kind + JSON.stringify(name);
+}
+
+/** Field/value pairs of an object's members; keys JSON.stringify would drop are skipped. */
+function members(kind: "d:" | "t:", object: JsonObject): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(object)) {
+    const json = JSON.stringify(value);
+    if (json !== undefined) out.push(field(kind, name), json);
+  }
+  return out;
+}
+
+function encode(record: SessionRecord): string[] {
+  const fields = [
+    "id",
+    record.id,
+    "secretHash",
+    record.secretHash,
+    "createdAt",
+    String(record.createdAt),
+    "lastSeenAt",
+    String(record.lastSeenAt),
+    "expiresAt",
+    String(record.expiresAt),
+    "absoluteExpiresAt",
+    String(record.absoluteExpiresAt),
+    "persistent",
+    record.persistent ? "1" : "0",
+    "version",
+    String(record.version),
+    "updatedAt",
+    String(record.updatedAt),
+    "meta",
+    JSON.stringify(record.meta),
+  ];
+  // Absent fields mean null: HGETALL has no null.
+  if (record.userId !== null) fields.push("userId", record.userId);
+  if (record.authenticatedAt !== null) fields.push("authenticatedAt", String(record.authenticatedAt));
+  return [...fields, ...members("d:", record.data), ...members("t:", record.state)];
+}
+
+function* pairs(flat: readonly string[]): Generator<[string, string]> {
+  for (let i = 0; i + 1 < flat.length; i += 2) yield [flat[i] as string, flat[i + 1] as string];
+}
+
+/**
+ * The record of a hash's fields, or null for an empty (missing) hash. Data and state are
+ * rebuilt as JSON text and parsed once: JSON.parse defines `__proto__` as an own key, and an
+ * object without members is `{}`.
+ */
+function decode(fields: Iterable<[string, string]>): SessionRecord | null {
+  const plain = new Map<string, string>();
+  const data: string[] = [];
+  const state: string[] = [];
+  for (const [name, value] of fields) {
+    if (name.startsWith("d:")) data.push(`${name.slice(2)}:${value}`);
+    else if (name.startsWith("t:")) state.push(`${name.slice(2)}:${value}`);
+    else plain.set(name, value);
+  }
+  const id = plain.get("id");
+  if (id === undefined) return null;
+  const number = (name: string) => Number(plain.get(name));
+  const authenticatedAt = plain.get("authenticatedAt");
+  return {
+    id,
+    secretHash: plain.get("secretHash") ?? "",
+    userId: plain.get("userId") ?? null,
+    createdAt: number("createdAt"),
+    lastSeenAt: number("lastSeenAt"),
+    expiresAt: number("expiresAt"),
+    absoluteExpiresAt: number("absoluteExpiresAt"),
+    authenticatedAt: authenticatedAt === undefined ? null : Number(authenticatedAt),
+    persistent: plain.get("persistent") === "1",
+    version: number("version"),
+    data: JSON.parse(`{${data.join(",")}}`),
+    state: JSON.parse(`{${state.join(",")}}`),
+    updatedAt: number("updatedAt"),
+    meta: JSON.parse(plain.get("meta") ?? "null") ?? { userAgent: null, ip: null, fingerprint: null },
+  };
+}
+
+function liveRecords(hashes: readonly string[][], now: number): SessionRecord[] {
+  const records: SessionRecord[] = [];
+  for (const hash of hashes) {
+    const record = decode(pairs(hash));
+    if (record && record.expiresAt > now) records.push(record);
+  }
+  return records;
+}
+
+/** Fail closed: any client or server failure becomes StoreUnavailableError (a 503). */
+async function guard<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new StoreUnavailableError(`The Redis store failed: ${(error as Error | undefined)?.message}`, {
+      cause: error,
+    });
+  }
+}
+
+export interface RedisStoreFromUrlOptions {
+  prefix?: string;
+  /** Bound on every command, connecting included, in ms. Default 2,000. */
+  timeoutMs?: number;
+}
+
+/**
+ * A Redis store over an ioredis client of its own, closed by `close()`. When Redis is down,
+ * calls fail within `timeoutMs` (503) instead of queueing forever, and the client keeps
+ * reconnecting in the background with capped backoff, so the same cookies work again once
+ * Redis is back (issue 4).
+ *
+ * @example
+ * const stint = createStint({ store: await redisStoreFromUrl("redis://127.0.0.1:6379/0") });
+ */
+export async function redisStoreFromUrl(url: string, options: RedisStoreFromUrlOptions = {}): Promise<Store> {
+  const { prefix, timeoutMs = 2_000 } = options;
+  const { Redis } = await import("ioredis");
+  const client = new Redis(url, {
+    connectTimeout: timeoutMs,
+    // Every command, queued while offline or sent, fails after this many ms.
+    commandTimeout: timeoutMs,
+    // Queued commands fail at the first failed reconnection instead of waiting for many.
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    lazyConnect: false,
+  });
+  // Connection errors surface through the failed commands; without a listener ioredis
+  // would print each reconnection failure as an unhandled error event.
+  client.on("error", () => {});
+  const store = redisStore({ client, prefix });
+  return {
+    ...store,
+    async close() {
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}
