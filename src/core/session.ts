@@ -73,7 +73,7 @@ export class Session<Data extends JsonObject = JsonObject> {
   }
   set<K extends keyof Data & string>(key: K, value: Data[K]): this {
     assertJsonValue(value);
-    this.#data[key] = value;
+    define(this.#data, key, value);
     this.#changes.dataSet.set(key, value);
     this.#changes.dataUnset.delete(key);
     return this;
@@ -94,7 +94,7 @@ export class Session<Data extends JsonObject = JsonObject> {
   }
   setState(key: string, value: unknown): this {
     assertJsonValue(value);
-    this.#state[key] = value;
+    define(this.#state, key, value);
     this.#changes.stateSet.set(key, value);
     this.#changes.stateUnset.delete(key);
     return this;
@@ -182,4 +182,9 @@ function assertJsonValue(value: unknown): void {
   if (kind === "function" || kind === "symbol" || kind === "bigint") {
     throw new TypeError("Session values must be JSON-serialisable.");
   }
+}
+
+/** Defined, never assigned: `__proto__` stays an ordinary key and cannot reach a prototype. */
+function define(object: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
 }
