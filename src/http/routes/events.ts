@@ -36,12 +36,19 @@ function openStream<Data extends JsonObject>(
   signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const timers: Array<ReturnType<typeof setTimeout>> = [];
+  const intervals: Array<ReturnType<typeof setInterval>> = [];
   let expiresAt = record.expiresAt;
   let warningTimer: ReturnType<typeof setTimeout> | undefined;
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe = () => {};
   let closed = false;
+  const stop = () => {
+    closed = true;
+    unsubscribe();
+    for (const interval of intervals) clearInterval(interval);
+    clearTimeout(warningTimer);
+    clearTimeout(expiryTimer);
+  };
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
@@ -52,25 +59,17 @@ function openStream<Data extends JsonObject>(
         write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
       const close = () => {
         if (closed) return;
-        closed = true;
-        cleanup();
+        stop();
         controller.close();
-      };
-      const cleanup = () => {
-        unsubscribe();
-        for (const timer of timers) clearInterval(timer);
-        clearTimeout(warningTimer);
-        clearTimeout(expiryTimer);
       };
       const schedule = () => {
         clearTimeout(warningTimer);
         clearTimeout(expiryTimer);
         const remaining = expiresAt - manager.clock.now();
-        const untilWarning = remaining - manager.policy.warningMs;
+        const remainingSeconds = () => Math.max(0, Math.round((expiresAt - manager.clock.now()) / 1000));
         warningTimer = setTimeout(
-          () =>
-            send("expiring", { remainingSeconds: Math.max(0, Math.round((expiresAt - manager.clock.now()) / 1000)) }),
-          Math.max(0, untilWarning),
+          () => send("expiring", { remainingSeconds: remainingSeconds() }),
+          Math.max(0, remaining - manager.policy.warningMs),
         );
         expiryTimer = setTimeout(close, Math.max(0, remaining));
       };
@@ -85,8 +84,8 @@ function openStream<Data extends JsonObject>(
       signal.addEventListener("abort", close, { once: true });
       // Tell EventSource how soon to reconnect, and open the stream at once.
       write("retry: 2000\n: connected\n\n");
-      timers.push(setInterval(() => write(": heartbeat\n\n"), heartbeatMs));
-      timers.push(
+      intervals.push(setInterval(() => write(": heartbeat\n\n"), heartbeatMs));
+      intervals.push(
         setInterval(() => {
           manager.store.get(record.id, manager.clock.now()).then(
             (current) => {
@@ -101,12 +100,6 @@ function openStream<Data extends JsonObject>(
       );
       schedule();
     },
-    cancel() {
-      closed = true;
-      unsubscribe();
-      for (const timer of timers) clearInterval(timer);
-      clearTimeout(warningTimer);
-      clearTimeout(expiryTimer);
-    },
+    cancel: stop,
   });
 }

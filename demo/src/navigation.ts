@@ -1,0 +1,28 @@
+import { noticeText } from "../../src/demo/messages.js";
+
+// The reason travels in sessionStorage, not the URL: /login stays /login, and a crafted
+// link cannot make the page say anything.
+const NOTICE_KEY = "stint-demo:notice";
+
+export type LeaveReason = "expired" | "session-revoked" | "signed-out";
+
+/** Sends this tab to /login, remembering why for the login page to say. */
+export function leaveForLogin(reason: LeaveReason): void {
+  try {
+    sessionStorage.setItem(NOTICE_KEY, reason);
+  } catch {
+    // Storage blocked: the login page just shows no reason.
+  }
+  location.replace("/login");
+}
+
+/** The reason left by `leaveForLogin`, read once. */
+export function takeNotice(): string | undefined {
+  try {
+    const reason = sessionStorage.getItem(NOTICE_KEY);
+    sessionStorage.removeItem(NOTICE_KEY);
+    return noticeText(reason);
+  } catch {
+    return undefined;
+  }
+}
