@@ -11,7 +11,7 @@ import { SessionManager } from "../../src/core/manager.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { sqliteStore } from "../../src/stores/sqlite.js";
 import type { Store } from "../../src/stores/store.js";
-import { countingStore } from "../support/counting-store.js";
+import { countingStore } from "../../test/support/counting-store.js";
 
 const SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -35,7 +35,7 @@ async function timeLoop(durationMs: number, run: () => Promise<void> | void): Pr
 
 async function sessionValidator(store: Store) {
   const counted = countingStore(store);
-  const manager = new SessionManager({ store: counted.store, secrets: SECRET });
+  const manager = new SessionManager({ store: counted, secrets: SECRET });
   const session = await manager.load(undefined, { userAgent: "bench" });
   session.login("u_bench");
   const cookie = (await manager.commit(session)).setCookies[0] ?? "";

@@ -13,7 +13,7 @@ import { nodeSessions } from "../../src/http/adapters/node.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { sqliteStore } from "../../src/stores/sqlite.js";
 import type { Store } from "../../src/stores/store.js";
-import { countingStore } from "../support/counting-store.js";
+import { countingStore } from "../../test/support/counting-store.js";
 
 const variant = process.argv[2] ?? "bare";
 const BODY = JSON.stringify({ ok: true });
@@ -33,7 +33,7 @@ async function main() {
         : sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "stint-bench-")), "stint.db") });
     const counted = countingStore(raw);
     writes = counted.writes;
-    const stint = createStint({ store: counted.store, secret: SECRET });
+    const stint = createStint({ store: counted, secret: SECRET });
     const sessions = nodeSessions(stint);
     // One signed-in session, as a logged-in user's browser would hold.
     const seed = await stint.load(undefined, { userAgent: "bench" });

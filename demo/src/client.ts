@@ -12,3 +12,12 @@ export function describeFailure(error: unknown): string {
   if (error instanceof StintClientError) return errorText(error.code, error.message, error.retryAfterSeconds);
   return errorText(null);
 }
+
+/** The same, for a failed `client.fetch` answer carrying API.md's `{ error: { code, message } }`. */
+export async function describeResponse(response: Response): Promise<string> {
+  const body = (await response.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
+  const code = typeof body?.error?.code === "string" ? body.error.code : null;
+  const message = typeof body?.error?.message === "string" ? body.error.message : null;
+  const retryAfter = Number(response.headers.get("retry-after"));
+  return errorText(code, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+}

@@ -269,7 +269,11 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
       meta: this.#metaFor(session.client),
     };
     record.expiresAt = expiryOf(this.policy, record);
-    const maxPerUser = record.userId ? this.policy.maxSessionsPerUser : undefined;
+    // The session being replaced still counts among its user's live sessions until it is
+    // deleted below: leave room for it, or replacing one at the limit signs out another.
+    const limit = record.userId ? this.policy.maxSessionsPerUser : undefined;
+    const replacing = previous !== null && previous.userId === record.userId;
+    const maxPerUser = limit !== undefined && replacing ? limit + 1 : limit;
     let evicted: string[];
     try {
       ({ evicted } = await this.store.create(record, { now, maxPerUser }));
@@ -278,7 +282,15 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
       if (error instanceof StoreConflictError) throw new Error("Session id collision: the random source is broken.");
       throw error;
     }
-    if (previous) await this.store.delete(previous.id);
+    if (previous) {
+      const replaced = evicted.includes(previous.id) || (await this.store.delete(previous.id));
+      // Revoked or expired while this request ran: a rotation must not carry it on under a new
+      // id (no resurrection, expressjs/session#632). A login proves the user anew, so it may.
+      if (!replaced && !login) {
+        await this.store.delete(record.id);
+        throw new NoSessionError("The session ended while the request was running.");
+      }
+    }
     session.committed(record);
     if (previous) {
       this.events.emit("rotated", { sessionId: record.id, previousId: previous.id, userId: record.userId }, now);
@@ -287,6 +299,7 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
     }
     if (login) this.events.emit("login", { sessionId: record.id, userId: login.userId, persistent }, now);
     for (const sessionId of evicted) {
+      if (sessionId === previous?.id) continue;
       this.events.emit("limit_evicted", { sessionId, userId: record.userId as string }, now);
     }
     return { setCookies: [this.sessionCookie(formatToken(token), record)] };

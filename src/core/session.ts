@@ -173,14 +173,40 @@ export class Session<Data extends JsonObject = JsonObject> {
 /** Session values must survive JSON: refuse functions, symbols, bigints and cycles early. */
 function assertJsonValue(value: unknown): void {
   if (value === undefined) throw new TypeError("Session values cannot be undefined: use unset().");
-  try {
-    JSON.stringify(value);
-  } catch (error) {
-    throw new TypeError("Session values must be JSON-serialisable.", { cause: error });
-  }
-  const kind = typeof value;
-  if (kind === "function" || kind === "symbol" || kind === "bigint") {
-    throw new TypeError("Session values must be JSON-serialisable.");
+  const problem = jsonProblem(value, new Set());
+  if (problem) throw new TypeError(`Session values must be plain JSON: ${problem}.`);
+}
+
+/**
+ * What would not survive a trip through a store as JSON, anywhere inside the value: JSON.stringify
+ * would silently drop a nested function or turn a Date into a string, and a store would then
+ * keep something other than what the app set.
+ */
+function jsonProblem(value: unknown, seen: Set<object>): string | null {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return null;
+    case "number":
+      return Number.isFinite(value) ? null : `${value} is not a JSON number`;
+    case "object": {
+      if (value === null) return null;
+      if (seen.has(value)) return "it contains a cycle";
+      const prototype = Object.getPrototypeOf(value);
+      if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) {
+        return `${prototype?.constructor?.name ?? "an object"} is not a plain object (convert it first)`;
+      }
+      seen.add(value);
+      for (const inner of Object.values(value)) {
+        if (inner === undefined && !Array.isArray(value)) continue;
+        const problem = jsonProblem(inner, seen);
+        if (problem) return problem;
+      }
+      seen.delete(value);
+      return null;
+    }
+    default:
+      return `a ${typeof value} cannot be stored`;
   }
 }
 

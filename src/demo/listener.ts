@@ -18,6 +18,15 @@ export interface DemoListenerOptions {
   assetsDir?: string;
 }
 
+type Page = (context: DemoContext, request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>;
+
+const pages: Readonly<Record<string, Page>> = {
+  "/": dashboard,
+  "/devices": devices,
+  "/login": (context, request, response, url) => loginOrRegisterPage(context, request, response, "login", url),
+  "/register": (context, request, response, url) => loginOrRegisterPage(context, request, response, "register", url),
+};
+
 // Two levels up from both src/demo/ and dist/demo/ is the package root.
 const defaultPublicDir = fileURLToPath(new URL("../../demo/public/", import.meta.url));
 
@@ -51,19 +60,14 @@ async function route(context: DemoContext, request: IncomingMessage, response: S
     response.writeHead(204, { "cache-control": "public, max-age=86400" }).end();
     return;
   }
-  if (reading) {
-    if (pathname === "/") return dashboard(context, request, response, url);
-    if (pathname === "/devices") return devices(context, request, response, url);
-    if (pathname === "/login") return loginOrRegisterPage(context, request, response, "login", url);
-    if (pathname === "/register") return loginOrRegisterPage(context, request, response, "register", url);
-  }
+  const page = reading && Object.hasOwn(pages, pathname) ? pages[pathname] : undefined;
+  if (page) return page(context, request, response, url);
   if (method === "POST" && isAction(pathname)) return runAction(context, request, response, pathname);
-  const known = ["/", "/devices", "/login", "/register"].includes(pathname) || isAction(pathname);
   const shell = await shellOf(context);
-  if (known) {
-    sendHtml(response, 405, errorPage(shell, "Not allowed", "This page does not accept that kind of request."), [], {
-      allow: isAction(pathname) ? "POST" : "GET, HEAD",
-    });
+  const allowed = [Object.hasOwn(pages, pathname) && "GET, HEAD", isAction(pathname) && "POST"].filter(Boolean);
+  if (allowed.length > 0) {
+    const markup = errorPage(shell, "Not allowed", "This page does not accept that kind of request.");
+    sendHtml(response, 405, markup, [], { allow: allowed.join(", ") });
     return;
   }
   sendHtml(response, 404, errorPage(shell, "Page not found", "There is nothing at this address."));

@@ -16,7 +16,7 @@ export const workspaces: readonly Choice[] = [
 ];
 
 export const themes: readonly Choice[] = [
-  { value: "system", label: "Match my device" },
+  { value: "system", label: "System" },
   { value: "light", label: "Light" },
   { value: "dark", label: "Dark" },
 ];

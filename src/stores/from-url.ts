@@ -1,5 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import type { EventTransport } from "../http/event-hub.js";
+import { fileStore } from "./file.js";
 import { memoryStore } from "./memory.js";
 import { sqliteStore } from "./sqlite.js";
 import { openDatabase } from "./sqlite-schema.js";
@@ -32,6 +33,16 @@ export async function openStoreUrl(url: string): Promise<OpenedStore> {
       };
       return { store: { ...store, close }, database };
     }
+    case "file:": {
+      const directory = url.slice("file:".length).replace(/^\/\//, "") || "./data/sessions";
+      return { store: fileStore({ directory }) };
+    }
+    case "redis:":
+    case "rediss:":
+      return { store: await (await import("./redis.js")).redisStoreFromUrl(url) };
+    case "postgres:":
+    case "postgresql:":
+      return { store: await (await import("./postgres.js")).postgresStoreFromUrl(url) };
     default:
       throw new TypeError(
         `Unsupported store URL ${JSON.stringify(redact(url))}: use memory:, sqlite:PATH, file:DIR, redis://… or postgres://….`,

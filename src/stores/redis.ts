@@ -278,9 +278,9 @@ export interface RedisStoreFromUrlOptions {
 
 /**
  * A Redis store over an ioredis client of its own, closed by `close()`. When Redis is down,
- * calls fail within `timeoutMs` (503) instead of queueing forever, and the client keeps
- * reconnecting in the background with capped backoff, so the same cookies work again once
- * Redis is back (issue 4).
+ * calls fail at once (503), and an unanswered command within `timeoutMs`, instead of queueing;
+ * the client keeps reconnecting in the background, so the same cookies work again once Redis
+ * is back (issue 4).
  *
  * @example
  * const stint = createStint({ store: await redisStoreFromUrl("redis://127.0.0.1:6379/0") });
@@ -290,17 +290,30 @@ export async function redisStoreFromUrl(url: string, options: RedisStoreFromUrlO
   const { Redis } = await import("ioredis");
   const client = new Redis(url, {
     connectTimeout: timeoutMs,
-    // Every command, queued while offline or sent, fails after this many ms.
+    // A command sent on a live connection that gets no answer fails after this many ms.
     commandTimeout: timeoutMs,
-    // Queued commands fail at the first failed reconnection instead of waiting for many.
+    // While disconnected, commands fail at once (503) instead of queueing behind reconnects:
+    // requests do not pile up during an outage.
+    enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
-    lazyConnect: false,
+    // Reconnect forever, at most a second apart, so service resumes soon after Redis does.
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
   });
   // Connection errors surface through the failed commands; without a listener ioredis
   // would print each reconnection failure as an unhandled error event.
   client.on("error", () => {});
+  // Without an offline queue, commands sent before the first connection would fail: wait for
+  // it, bounded. If Redis is down at start the store is returned anyway and fails closed
+  // until the client connects.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    client.once("ready", done);
+    function done() {
+      clearTimeout(timer);
+      client.off("ready", done);
+      resolve();
+    }
+  });
   const store = redisStore({ client, prefix });
   return {
     ...store,

@@ -7,6 +7,7 @@ import { describeStore } from "../../src/testing.js";
 const url = inject("redisUrl");
 // One client for the file; each test gets its own key prefix, deleted after the test.
 const client = url ? new Redis(url, { maxRetriesPerRequest: 1 }) : undefined;
+client?.on("error", () => {});
 const run = randomUUID().slice(0, 8);
 let stores = 0;
 

@@ -70,7 +70,11 @@ export async function startRedis(options: { appendonly?: boolean; dir?: string }
       );
       try {
         // redis-server may exit at once (port taken): readiness is a PONG, not a pid.
-        await waitFor(() => ping(candidate), 5_000, () => process.exitCode !== null || process.signalCode !== null);
+        await waitFor(
+          () => ping(candidate),
+          5_000,
+          () => process.exitCode !== null || process.signalCode !== null,
+        );
         child = process;
         port = candidate;
         return;
@@ -226,7 +230,9 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -279,7 +285,9 @@ function postgresBin(): string | undefined {
 
 async function postgresUser(): Promise<{ uid: number; gid: number }> {
   const { stdout } = await run("id", ["-u", "postgres"]).catch(() => {
-    throw new ServiceMissingError(`No "postgres" system user to run PostgreSQL as (running as ${userInfo().username}).`);
+    throw new ServiceMissingError(
+      `No "postgres" system user to run PostgreSQL as (running as ${userInfo().username}).`,
+    );
   });
   const gid = await run("id", ["-g", "postgres"]);
   return { uid: Number(stdout.trim()), gid: Number(gid.stdout.trim()) };

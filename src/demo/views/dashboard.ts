@@ -54,10 +54,16 @@ function windowSeconds(session: DashboardView["session"]): number {
 export function dashboardPage(shell: Shell, view: DashboardView): string {
   const { session, preferences: prefs, csrfToken } = view;
   const span = windowSeconds(session);
-  const main = html`<section class="hero">
-  <p class="eyebrow">Workspace · <span data-stint="workspace-label">${labelOf(workspaces, prefs.workspace)}</span></p>
-  <h1><span data-stint="greeting">${greetingFor(prefs.language)}</span>, ${view.username}</h1>
-  <p class="lede">This session lives on the server. Open this page in a second tab and watch both stay in step.</p>
+  const main = html`<section class="hero hero-split">
+  <div class="hero-text">
+    <p class="eyebrow">Workspace · <span data-stint="workspace-label">${labelOf(workspaces, prefs.workspace)}</span></p>
+    <h1><span data-stint="greeting">${greetingFor(prefs.language)}</span>, ${view.username}</h1>
+    <p class="lede">Your session lives on the server. Open a second tab and watch both stay in step.</p>
+  </div>
+  <aside class="tab-status" aria-labelledby="tabs-title">
+    <h2 id="tabs-title">This browser</h2>
+    <p><span class="badge" data-stint="tab-role">Live updates need JavaScript</span></p>
+  </aside>
 </section>
 ${banners({ error: view.error, notice: view.notice })}
 <div class="grid">
@@ -79,7 +85,7 @@ ${banners({ error: view.error, notice: view.notice })}
       <form method="post" action="/logout" data-stint="logout-form">${csrfField(csrfToken)}<button type="submit" class="button" data-stint="sign-out">Sign out</button></form>
     </div>
     <label class="check" data-stint="auto-extend-field" hidden><input type="checkbox" data-stint="auto-extend"> <span>Keep me signed in while I'm active</span></label>
-    <p class="hint">${session.persistent ? "Remembered on this device." : "Ends when the browser closes, or after inactivity."}</p>
+    <p class="hint">${session.persistent ? "Remembered on this device." : "Ends when the browser closes, or after inactivity."} <a href="/devices">See all your devices</a></p>
   </section>
 
   <section class="card" aria-labelledby="prefs-title">
@@ -104,21 +110,14 @@ ${banners({ error: view.error, notice: view.notice })}
       </div>
       <div class="field">
         <label for="notes">Notes</label>
-        <textarea id="notes" name="notes" rows="3" maxlength="${NOTES_MAX_LENGTH}" placeholder="Anything to keep with this session">${prefs.notes}</textarea>
+        <textarea id="notes" name="notes" rows="2" maxlength="${NOTES_MAX_LENGTH}" placeholder="Anything to keep with this session">${prefs.notes}</textarea>
       </div>
       <div class="form-footer">
         <button type="submit" class="button" data-stint="save-preferences">Save preferences</button>
         <span class="muted small" data-stint="save-status"></span>
+        <span class="meta push">State version <span data-stint="state-version">${view.stateVersion}</span></span>
       </div>
     </form>
-    <p class="meta">State version <span data-stint="state-version">${view.stateVersion}</span></p>
-  </section>
-
-  <section class="card" aria-labelledby="tabs-title">
-    <h2 id="tabs-title">${icons.tabs} This browser</h2>
-    <p><span class="badge" data-stint="tab-role">Live updates need JavaScript</span></p>
-    <p class="muted">One tab holds the live connection to the server and passes news to the others. Close it and another takes over within a second.</p>
-    <p><a class="link-arrow" href="/devices">See every device you're signed in on</a></p>
   </section>
 </div>`;
   return layout(shell, {

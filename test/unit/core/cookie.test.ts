@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { parseCookies, readCookie, serializeCookie } from "../../../src/core/cookie.js";
 
 const MAX_HEADER = 16 * 1024;
+/** A name that must stay an ordinary key (a variable, so the linter does not read it as the accessor). */
+const PROTO = "__proto__";
 const FOUR_HUNDRED_DAYS = 400 * 24 * 60 * 60;
 
 const TOKEN_CHARS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -122,7 +124,7 @@ describe("parseCookies", () => {
     const cookies = parseCookies("__proto__=polluted; constructor=c; toString=t; hasOwnProperty=h");
     expect(Object.getPrototypeOf(cookies)).toBeNull();
     expect(Object.hasOwn(cookies, "__proto__")).toBe(true);
-    expect(cookies.__proto__).toBe("polluted");
+    expect(cookies[PROTO]).toBe("polluted");
     expect(cookies.constructor).toBe("c");
     expect(cookies.toString).toBe("t");
     expect(readCookie("__proto__=polluted", "__proto__")).toBe("polluted");
@@ -133,7 +135,7 @@ describe("parseCookies", () => {
 
   it("reports no own keys for names the header does not have", () => {
     const cookies = parseCookies("a=1");
-    expect(cookies.__proto__).toBeUndefined();
+    expect(cookies[PROTO]).toBeUndefined();
     expect(cookies.constructor).toBeUndefined();
     expect(readCookie("a=1", "constructor")).toBeUndefined();
   });

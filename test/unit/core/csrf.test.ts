@@ -6,8 +6,8 @@ import {
   normalizeOrigin,
   verifyCsrfToken,
 } from "../../../src/core/csrf.js";
-import { SecretRing } from "../../../src/core/secrets.js";
 import { userAgentFingerprint } from "../../../src/core/fingerprint.js";
+import { SecretRing } from "../../../src/core/secrets.js";
 
 const OLD = "old-secret-0123456789abcdefghijklmnop";
 const NEW = "new-secret-0123456789abcdefghijklmnop";

@@ -38,7 +38,22 @@ describe("parseDuration", () => {
   });
 
   it("refuses negatives, unknown units, words, empty input and other shapes", () => {
-    for (const text of ["-5m", "1w", "abc", "", "   ", "m", "5 mm", "1e3", ".5m", "5.m", "1h30m", "+5m", "5M", "0x10"]) {
+    for (const text of [
+      "-5m",
+      "1w",
+      "abc",
+      "",
+      "   ",
+      "m",
+      "5 mm",
+      "1e3",
+      ".5m",
+      "5.m",
+      "1h30m",
+      "+5m",
+      "5M",
+      "0x10",
+    ]) {
       expect(() => parseDuration(text)).toThrow(TypeError);
     }
   });

@@ -107,7 +107,8 @@ describe("networkPrefix", () => {
     fc.assert(
       fc.property(ipish, (ip) => {
         const prefix = networkPrefix(ip);
-        if (prefix !== null) expect(prefix).toMatch(/^(?:\d+\.\d+\.\d+\.0\/24|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/48)$/);
+        if (prefix !== null)
+          expect(prefix).toMatch(/^(?:\d+\.\d+\.\d+\.0\/24|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/48)$/);
       }),
       { numRuns: 2_000 },
     );

@@ -127,6 +127,6 @@ describe("guardStore", () => {
     const store = guardStore(faulty({ get: () => late }), { timeoutMs: TIMEOUT_MS });
     await expect(store.get("id", now)).rejects.toBeInstanceOf(StoreUnavailableError);
     fail(new Error("too late"));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setImmediate(resolve));
   });
 });

@@ -96,7 +96,13 @@ describe("checkData with any Standard Schema", () => {
   it("keeps the stored data when the schema's output is not an object", async () => {
     const stored = { a: 1 };
     for (const value of [null, [1, 2], "text", 42]) {
-      expect(await checkData(schemaOf(() => ({ value })), stored, {})).toEqual({ ok: true, data: stored });
+      expect(
+        await checkData(
+          schemaOf(() => ({ value })),
+          stored,
+          {},
+        ),
+      ).toEqual({ ok: true, data: stored });
     }
   });
 });

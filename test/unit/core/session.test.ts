@@ -180,7 +180,24 @@ describe("values that do not survive JSON", () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
     refused(cycle);
-    expect(() => anonymous().setState("x", cycle)).toThrow(/JSON-serialisable/);
+    expect(() => anonymous().setState("x", cycle)).toThrow(/cycle/);
+  });
+
+  it("refuses what JSON would silently change: nested functions, Dates, NaN, class instances", () => {
+    refused({ nested: { f: () => 1 } });
+    refused([1, () => 2]);
+    refused({ when: new Date(0) });
+    refused(Number.NaN);
+    refused({ n: Number.POSITIVE_INFINITY });
+    refused(new Map());
+  });
+
+  it("accepts plain nested JSON, the same object twice, and null-prototype objects", () => {
+    const shared = { a: 1 };
+    const session = anonymous();
+    session.setState("x", { left: shared, right: shared, list: [null, true, "s", 1.5, { deep: [[]] }] });
+    session.setState("y", Object.assign(Object.create(null), { plain: true }));
+    expect(session.getState("x")).toEqual({ left: shared, right: shared, list: [null, true, "s", 1.5, { deep: [[]] }] });
   });
 });
 

@@ -1,0 +1,162 @@
+import type {
+  ErrorRequestHandler,
+  Request as ExpressRequest,
+  Response as ExpressResponse,
+  NextFunction,
+  RequestHandler,
+} from "express";
+import type { Stint } from "../../app/stint.js";
+import { BadRequestError, PayloadTooLargeError, StintError } from "../../core/errors.js";
+import type { CommitOptions } from "../../core/manager.js";
+import type { Session } from "../../core/session.js";
+import type { JsonObject } from "../../stores/store.js";
+import * as guards from "../guards.js";
+import { isStintPath } from "../handler.js";
+import { errorResponse } from "../json.js";
+import { sendWebResponse, toWebRequest } from "./node.js";
+
+/** Augment it to type `req.session`: `declare module "stint/adapters/express" { interface StintSessionData { cart: string[] } }`. */
+export interface StintSessionData extends JsonObject {}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Stint's session for the app's own routes (not set on API.md's routes, which Stint answers itself). */
+      session: Session<StintSessionData>;
+    }
+  }
+}
+
+const owners = new WeakMap<ExpressRequest, Stint<StintSessionData>>();
+
+/**
+ * Express 5 middleware: answers API.md's routes (`/api/*`, `/metrics`) and loads `req.session`
+ * for every other route. The client address, scheme and host come from Express itself, so
+ * `app.set("trust proxy", …)` is the one proxy setting. Mount it at the root.
+ *
+ * Express has no hook between the handler and the response head, so nothing is written behind
+ * the app's back (express-session patches `res.writeHead`/`res.end` for that): a route that
+ * uses the session calls `await commitSession(req, res)` before it answers.
+ *
+ * The second function answers body-parser failures (bad JSON, too large) on Stint's routes,
+ * since `express.json()` mounted earlier sends them to error middleware, not to the first.
+ *
+ * @example
+ * ```ts
+ * app.use(express.json(), stintExpress(stint));
+ * app.get("/me", requireSession(), (req, res) => res.json({ user: req.session.userId }));
+ * app.post("/cart", requireCsrf(), async (req, res) => { req.session.set("cart", req.body.items); await commitSession(req, res); res.sendStatus(204); });
+ * ```
+ */
+export function stintExpress<Data extends StintSessionData>(stint: Stint<Data>): [RequestHandler, ErrorRequestHandler] {
+  const owner = stint as unknown as Stint<StintSessionData>;
+  const serveApi = async (req: ExpressRequest, res: ExpressResponse, body?: string | Uint8Array<ArrayBuffer>) => {
+    const abort = new AbortController();
+    // A client that goes away aborts the request: open event streams end and clean up.
+    res.on("close", () => abort.abort());
+    const answer = await stint.handler(toStintRequest(req, abort.signal, body), { ip: req.ip ?? null });
+    // writeHead would replace a Set-Cookie set earlier in the chain: keep both.
+    const earlier = res.getHeader("set-cookie");
+    if (earlier !== undefined) for (const line of [earlier].flat()) answer.headers.append("set-cookie", String(line));
+    await sendWebResponse(answer, res);
+  };
+
+  return [
+    async function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
+      if (isStintPath(req.path)) return serveApi(req, res);
+      req.session = await owner.load(req.headers.cookie, { ip: req.ip ?? null, userAgent: req.get("user-agent") });
+      owners.set(req, owner);
+      next();
+    },
+    function stintBodyErrors(error: unknown, req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
+      const failure = error as { type?: unknown; status?: unknown; body?: unknown };
+      if (!isStintPath(req.path) || typeof failure?.type !== "string" || typeof failure.status !== "number") {
+        return next(error);
+      }
+      // A parse failure keeps the raw text: Stint answers it exactly as without express.json().
+      if (typeof failure.body === "string") return serveApi(req, res, failure.body);
+      const stintError =
+        failure.status === 413
+          ? new PayloadTooLargeError("The request body is over 64 KiB.")
+          : new BadRequestError("The request body could not be read.");
+      return sendWebResponse(errorResponse(stintError), res);
+    },
+  ];
+}
+
+/** Writes what the request changed and adds its `Set-Cookie` headers: call it before answering. */
+export async function commitSession(req: ExpressRequest, res: ExpressResponse, options?: CommitOptions): Promise<void> {
+  if (res.headersSent) throw new Error("commitSession() must run before the response is sent.");
+  const cookies = await ownerOf(req).commit(req.session, options);
+  if (cookies.length > 0) res.append("Set-Cookie", cookies);
+}
+
+/** The seeds' `@require_session`: 401 `no_session` unless there is a stored (signed-in) session. */
+export function requireSession(options: { authenticated?: boolean } = {}): RequestHandler {
+  return function requireSessionGuard(req, res, next) {
+    guard(res, next, () => guards.requireSession(req.session, options));
+  };
+}
+
+/** The seeds' `@require_csrf`: for unsafe methods, the Origin check, then the session's CSRF token. */
+export function requireCsrf(): RequestHandler {
+  return function requireCsrfGuard(req, res, next) {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const field = body.csrf_token ?? body._csrf;
+    const request: guards.GuardedRequest = {
+      method: req.method,
+      origin: `${req.protocol}://${req.get("host") ?? "localhost"}`,
+      header: (name) => req.get(name) ?? null,
+      bodyToken: typeof field === "string" ? field : null,
+    };
+    guard(res, next, () => guards.requireCsrf(ownerOf(req).manager, req.session, request));
+  };
+}
+
+function guard(res: ExpressResponse, next: NextFunction, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof StintError) void sendWebResponse(errorResponse(error), res);
+    else next(error);
+    return;
+  }
+  next();
+}
+
+function ownerOf(req: ExpressRequest): Stint<StintSessionData> {
+  const stint = owners.get(req);
+  if (!stint) throw new Error("No Stint session on this request: mount stintExpress(stint) before this route.");
+  return stint;
+}
+
+/**
+ * The Web Request for Stint. When a body parser already consumed the stream, its result is
+ * turned back into a body of the same type: JSON re-serialised, a form re-encoded.
+ */
+function toStintRequest(req: ExpressRequest, signal: AbortSignal, raw?: string | Uint8Array<ArrayBuffer>): Request {
+  const body = raw ?? parsedBody(req);
+  if (body === undefined && !req.readableDidRead) return toWebRequest(req, signal, req.protocol === "https");
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === "string" && name !== "content-length" && name !== "transfer-encoding") {
+      headers.set(name, value);
+    }
+  }
+  const url = new URL(req.url, `${req.protocol}://${req.headers.host ?? "localhost"}`);
+  const bodyless = req.method === "GET" || req.method === "HEAD";
+  return new Request(url, { method: req.method, headers, signal, body: bodyless ? undefined : body });
+}
+
+function parsedBody(req: ExpressRequest): string | Uint8Array<ArrayBuffer> | undefined {
+  const body: unknown = req.body;
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return new Uint8Array(body);
+  if (!req.is("application/x-www-form-urlencoded")) return JSON.stringify(body);
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(body)) {
+    for (const item of [value].flat()) if (typeof item === "string") form.append(name, item);
+  }
+  return form.toString();
+}

@@ -1,0 +1,336 @@
+import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
+import { changesData, changesState } from "./patch-keys.js";
+import { checkTableName, migrate, type PostgresQueryable, statements } from "./postgres-schema.js";
+import type { JsonObject, PatchResult, SessionPatch, SessionRecord, Store } from "./store.js";
+
+export type { PostgresQueryable } from "./postgres-schema.js";
+
+/** What the store calls on its pool, typed structurally: a pg 8 `Pool` fits. */
+export interface PostgresPool extends PostgresQueryable {
+  /** A dedicated connection, for the transactions of create (maxPerUser) and migration. */
+  connect(): Promise<PostgresQueryable & { release(error?: Error | boolean): void }>;
+}
+
+export interface PostgresStoreOptions {
+  pool: PostgresPool;
+  /** Default "stint_sessions"; created or migrated on first use. */
+  table?: string;
+}
+
+interface Row {
+  id: string;
+  secret_hash: string;
+  user_id: string | null;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  absolute_expires_at: string;
+  authenticated_at: string | null;
+  persistent: boolean;
+  version: number;
+  data: string;
+  state: string;
+  updated_at: string;
+  meta: string;
+}
+
+/**
+ * Sessions in PostgreSQL, shared by every worker and machine. A patch is one UPDATE with
+ * jsonb operators; the table is created or migrated on first use, under an advisory lock.
+ *
+ * @example
+ * import pg from "pg";
+ * const stint = createStint({ store: postgresStore({ pool: new pg.Pool({ connectionString }) }) });
+ */
+export function postgresStore(options: PostgresStoreOptions): Store {
+  const { pool, table = "stint_sessions" } = options;
+  checkTableName(table);
+  const sql = statements(table);
+
+  // Migrated once, on first use; a failure (server down at start) is retried by the next call.
+  let ready: Promise<void> | undefined;
+  const prepared = (): Promise<void> =>
+    (ready ??= (async () => {
+      const client = await pool.connect();
+      try {
+        await migrate(client, table);
+      } finally {
+        client.release();
+      }
+    })().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
+
+  const query = async (text: string, values: unknown[]) => {
+    await prepared();
+    return pool.query(text, values);
+  };
+
+  const patchOnce = async (id: string, patch: SessionPatch): Promise<PatchResult | undefined> => {
+    const data = changesData(patch);
+    const state = changesState(patch);
+    const { rows } = await query(sql.patch, [
+      id,
+      patch.now,
+      data,
+      (patch.dataUnset ?? []).map(escapeKey),
+      escapeJson(JSON.stringify(patch.dataSet ?? {})),
+      state,
+      (patch.stateUnset ?? []).map(escapeKey),
+      escapeJson(JSON.stringify(patch.stateSet ?? {})),
+      escapeJson(JSON.stringify(memberSizes(patch.stateSet ?? {}))),
+      patch.lastSeenAt ?? null,
+      patch.expiresAt ?? null,
+      patch.ifVersion ?? null,
+      patch.maxStateBytes ?? null,
+    ]);
+    if (rows[0]) return { ok: true, record: decode(rows[0] as unknown as Row) };
+    // Tell why nothing matched. A patch committed in between can change the answer: then
+    // the caller tries again.
+    const current = (await query(sql.version, [id, patch.now])).rows[0];
+    if (!current) return { ok: false, reason: "not_found" };
+    if (patch.ifVersion !== undefined && Number(current.version) !== patch.ifVersion) {
+      return { ok: false, reason: "conflict" };
+    }
+    if (patch.maxStateBytes !== undefined) return { ok: false, reason: "too_large" };
+    return undefined;
+  };
+
+  return {
+    kind: "postgres",
+
+    async create(record, { maxPerUser, now }) {
+      return guard(async () => {
+        const values = encode(record);
+        if (record.userId === null || maxPerUser === undefined) {
+          await query(sql.insert, values);
+          return { evicted: [] };
+        }
+        await prepared();
+        const client = await pool.connect();
+        try {
+          await client.query("BEGIN");
+          await client.query(sql.lockUser, [`${table}:${record.userId}`]);
+          await client.query(sql.insert, values);
+          const { rows } = await client.query(sql.evict, [record.userId, record.id, now, Math.max(0, maxPerUser - 1)]);
+          await client.query("COMMIT");
+          const evicted = rows.map((row) => ({ id: String(row.id), createdAt: Number(row.created_at) }));
+          evicted.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+          return { evicted: evicted.map((row) => row.id) };
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+      });
+    },
+
+    async get(id, now) {
+      const { rows } = await guard(() => query(sql.get, [id, now]));
+      return rows[0] ? decode(rows[0] as unknown as Row) : null;
+    },
+
+    async patch(id, patch) {
+      return guard(async () => {
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const result = await patchOnce(id, patch);
+          if (result) return result;
+        }
+        return { ok: false, reason: "conflict" };
+      });
+    },
+
+    async delete(id) {
+      return ((await guard(() => query(sql.delete, [id]))).rowCount ?? 0) > 0;
+    },
+
+    async listByUser(userId, now) {
+      const { rows } = await guard(() => query(sql.listByUser, [userId, now]));
+      return rows.map((row) => decode(row as unknown as Row));
+    },
+
+    async deleteByUser(userId, options = {}) {
+      const { rows } = await guard(() => query(sql.deleteByUser, [userId, options.except ?? null]));
+      return rows.map((row) => String(row.id));
+    },
+
+    async deleteExpired(now, limit) {
+      if (!(limit > 0)) return 0;
+      return (await guard(() => query(sql.deleteExpired, [now, Math.floor(limit)]))).rowCount ?? 0;
+    },
+
+    async count(now) {
+      const { rows } = await guard(() => query(sql.count, [now]));
+      return Number(rows[0]?.count ?? 0);
+    },
+
+    async scan({ after, limit, now }) {
+      if (!(limit > 0)) return [];
+      const { rows } = await guard(() => query(sql.scan, [after ?? null, now, Math.floor(limit)]));
+      return rows.map((row) => decode(row as unknown as Row));
+    },
+
+    async health() {
+      const started = performance.now();
+      try {
+        await guard(() => query("SELECT 1", []));
+        return { ok: true, latencyMs: performance.now() - started };
+      } catch (error) {
+        return { ok: false, latencyMs: performance.now() - started, detail: (error as Error).message };
+      }
+    },
+
+    async close() {
+      // The pool is the caller's: postgresStoreFromUrl ends the one it made.
+    },
+  };
+}
+
+/*
+ * jsonb cannot hold U+0000 (PostgreSQL text cannot), yet JSON strings may. Inside the JSON
+ * text sent and read back, `\u0000` is written as U+E000 "0" and a literal U+E000 as two of
+ * them; nothing else changes, so data stays plain, queryable jsonb.
+ */
+const ESCAPE = "\uE000";
+
+function escapeJson(json: string): string {
+  if (!json.includes("\\u0000") && !json.includes(ESCAPE)) return json;
+  // Backslash pairs are consumed first, so an escaped backslash before "u0000" is kept.
+  return json
+    .replaceAll(ESCAPE, ESCAPE + ESCAPE)
+    .replace(/\\(\\|u0000)/g, (match, escaped: string) => (escaped === "\\" ? match : `${ESCAPE}0`));
+}
+
+function unescapeJson(json: string): string {
+  if (!json.includes(ESCAPE)) return json;
+  return json.replace(/\uE000(\uE000|0)/g, (_, next: string) => (next === ESCAPE ? ESCAPE : "\\u0000"));
+}
+
+/** A key as stored in jsonb, for `-`: the same escape as escapeJson applies inside JSON. */
+function escapeKey(key: string): string {
+  if (!key.includes("\u0000") && !key.includes(ESCAPE)) return key;
+  return key.replaceAll(ESCAPE, ESCAPE + ESCAPE).replaceAll("\u0000", `${ESCAPE}0`);
+}
+
+/** Bytes each member adds to JSON.stringify of its object: `"key":value` plus one separator. */
+function memberSizes(object: JsonObject): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const [key, value] of Object.entries(object)) {
+    const json = JSON.stringify(value);
+    if (json === undefined) continue;
+    const bytes = Buffer.byteLength(JSON.stringify(key)) + Buffer.byteLength(json) + 2;
+    Object.defineProperty(sizes, key, { value: bytes, enumerable: true, configurable: true, writable: true });
+  }
+  return sizes;
+}
+
+function encode(record: SessionRecord): unknown[] {
+  return [
+    record.id,
+    record.secretHash,
+    record.userId,
+    record.createdAt,
+    record.lastSeenAt,
+    record.expiresAt,
+    record.absoluteExpiresAt,
+    record.authenticatedAt,
+    record.persistent,
+    record.version,
+    escapeJson(JSON.stringify(record.data)),
+    escapeJson(JSON.stringify(record.state)),
+    escapeJson(JSON.stringify(memberSizes(record.state))),
+    record.updatedAt,
+    escapeJson(JSON.stringify(record.meta)),
+  ];
+}
+
+// bigint columns arrive as strings (pg does not guess at precision); jsonb is selected as
+// text so the NUL escape is undone before JSON.parse, which keeps `__proto__` an own key.
+function decode(row: Row): SessionRecord {
+  return {
+    id: row.id,
+    secretHash: row.secret_hash,
+    userId: row.user_id,
+    createdAt: Number(row.created_at),
+    lastSeenAt: Number(row.last_seen_at),
+    expiresAt: Number(row.expires_at),
+    absoluteExpiresAt: Number(row.absolute_expires_at),
+    authenticatedAt: row.authenticated_at === null ? null : Number(row.authenticated_at),
+    persistent: row.persistent,
+    version: Number(row.version),
+    data: JSON.parse(unescapeJson(row.data)),
+    state: JSON.parse(unescapeJson(row.state)),
+    updatedAt: Number(row.updated_at),
+    meta: JSON.parse(unescapeJson(row.meta)),
+  };
+}
+
+// SQLSTATE classes and codes meaning "the database cannot serve us now": 08 connection
+// exception, 53 insufficient resources, 57P01-57P03 shutdown / not accepting connections,
+// 57014 statement_timeout, 40001/40P01 serialization failure and deadlock (retry later).
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3]$|57014$|40001$|40P01$|3D000$|28)/;
+const UNAVAILABLE_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
+// pg's own errors carry no code: a lost connection, an exhausted pool wait, query_timeout.
+const UNAVAILABLE_MESSAGE = /terminated|timeout|timed out|not queryable|connection|ended the pool|after calling end/i;
+
+/** Runs a pool call, turning its failures into Stint's store errors (fail closed). */
+async function guard<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw translate(error);
+  }
+}
+
+function translate(error: unknown): unknown {
+  if (error instanceof StintError || error instanceof StoreConflictError) return error;
+  const code = String((error as { code?: unknown } | null)?.code ?? "");
+  if (code === "23505") return new StoreConflictError();
+  const message = String((error as Error | null)?.message ?? error);
+  if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code) || (!code && UNAVAILABLE_MESSAGE.test(message))) {
+    return new StoreUnavailableError(`The PostgreSQL store is unavailable (${code || message}).`, { cause: error });
+  }
+  return error;
+}
+
+export interface PostgresStoreFromUrlOptions {
+  table?: string;
+  /** Bound on connecting and on every statement, in ms. Default 2,000. */
+  timeoutMs?: number;
+  /** Pool size. Default 10. */
+  max?: number;
+}
+
+/**
+ * A PostgreSQL store over a pg.Pool of its own, ended by `close()`. Connecting and every
+ * statement are bounded by `timeoutMs`, so an outage gives 503 quickly, never a hang; the
+ * pool opens fresh connections once the server is back.
+ *
+ * @example
+ * const stint = createStint({ store: await postgresStoreFromUrl("postgres://app@db/app") });
+ */
+export async function postgresStoreFromUrl(url: string, options: PostgresStoreFromUrlOptions = {}): Promise<Store> {
+  const { table, timeoutMs = 2_000, max = 10 } = options;
+  const { default: pg } = await import("pg");
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: timeoutMs,
+    // Client-side bound (the socket may be dead) and server-side bound (a stuck lock).
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle connection killed by the server (restart, 57P01) emits "error" on the pool;
+  // unhandled, it would crash the process. The next query simply gets a new connection.
+  pool.on("error", () => {});
+  const store = postgresStore({ pool, table });
+  return {
+    ...store,
+    async close() {
+      await pool.end();
+    },
+  };
+}
