@@ -128,11 +128,13 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     },
 
     async get(id, now) {
+      if (!storable(id)) return null;
       const { rows } = await guard(() => query(sql.get, [id, now]));
       return rows[0] ? decode(rows[0] as unknown as Row) : null;
     },
 
     async patch(id, patch) {
+      if (!storable(id)) return { ok: false, reason: "not_found" };
       return guard(async () => {
         for (let attempt = 0; attempt < 5; attempt++) {
           const result = await patchOnce(id, patch);
@@ -143,15 +145,18 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     },
 
     async delete(id) {
+      if (!storable(id)) return false;
       return ((await guard(() => query(sql.delete, [id]))).rowCount ?? 0) > 0;
     },
 
     async listByUser(userId, now) {
+      if (!storable(userId)) return [];
       const { rows } = await guard(() => query(sql.listByUser, [userId, now]));
       return rows.map((row) => decode(row as unknown as Row));
     },
 
     async deleteByUser(userId, options = {}) {
+      if (!storable(userId)) return [];
       const { rows } = await guard(() => query(sql.deleteByUser, [userId, options.except ?? null]));
       return rows.map((row) => String(row.id));
     },
@@ -186,6 +191,14 @@ export function postgresStore(options: PostgresStoreOptions): Store {
       // The pool is the caller's: postgresStoreFromUrl ends the one it made.
     },
   };
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000: no stored id or user id contains it, so such an id (from
+ * a URL path, say) is simply unknown rather than a database error.
+ */
+function storable(id: string): boolean {
+  return !id.includes("\u0000");
 }
 
 /*

@@ -1,6 +1,6 @@
 import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type RedisScript, scripts } from "./redis-scripts.js";
-import type { JsonObject, PatchResult, SessionRecord, Store } from "./store.js";
+import type { JsonObject, SessionRecord, Store } from "./store.js";
 
 /**
  * The Redis commands the store sends, typed structurally: an ioredis `Redis` (or `Cluster`)
@@ -117,7 +117,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       )) as [string, string[]?];
       const [status, fields] = reply;
       if (status !== "ok" || !fields) return { ok: false, reason: status as "not_found" | "conflict" | "too_large" };
-      return { ok: true, record: decode(pairs(fields)) as SessionRecord } satisfies PatchResult;
+      return { ok: true, record: decode(pairs(fields)) as SessionRecord };
     },
 
     async delete(id) {

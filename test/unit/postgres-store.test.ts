@@ -54,6 +54,16 @@ describe.skipIf(!inject("databaseUrl"))("postgresStore on a real server", () => 
     expect(rows).toEqual([{ plain: "\\\\u0000" }]);
   });
 
+  it("answers ids and user ids PostgreSQL cannot store (U+0000) as unknown", async () => {
+    const store = postgresStore({ pool, table: "escapes" });
+    const now = Date.now();
+    expect(await store.get("a\u0000b", now)).toBeNull();
+    expect(await store.patch("a\u0000b", { dataSet: { a: 1 }, now })).toEqual({ ok: false, reason: "not_found" });
+    expect(await store.delete("a\u0000b")).toBe(false);
+    expect(await store.listByUser("u\u0000", now)).toEqual([]);
+    expect(await store.deleteByUser("u\u0000")).toEqual([]);
+  });
+
   it("postgresStoreFromUrl fails fast while PostgreSQL is down and works again after a restart", async () => {
     const store = await postgresStoreFromUrl(server.url, { table: "outage", timeoutMs: 1_000 });
     try {

@@ -48,8 +48,7 @@ const owners = new WeakMap<ExpressRequest, Stint<StintSessionData>>();
  * app.post("/cart", requireCsrf(), async (req, res) => { req.session.set("cart", req.body.items); await commitSession(req, res); res.sendStatus(204); });
  * ```
  */
-export function stintExpress<Data extends StintSessionData>(stint: Stint<Data>): [RequestHandler, ErrorRequestHandler] {
-  const owner = stint as unknown as Stint<StintSessionData>;
+export function stintExpress(stint: Stint<StintSessionData>): [RequestHandler, ErrorRequestHandler] {
   const serveApi = async (req: ExpressRequest, res: ExpressResponse, body?: string | Uint8Array<ArrayBuffer>) => {
     const abort = new AbortController();
     // A client that goes away aborts the request: open event streams end and clean up.
@@ -64,8 +63,8 @@ export function stintExpress<Data extends StintSessionData>(stint: Stint<Data>):
   return [
     async function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
       if (isStintPath(req.path)) return serveApi(req, res);
-      req.session = await owner.load(req.headers.cookie, { ip: req.ip ?? null, userAgent: req.get("user-agent") });
-      owners.set(req, owner);
+      req.session = await stint.load(req.headers.cookie, { ip: req.ip ?? null, userAgent: req.get("user-agent") });
+      owners.set(req, stint);
       next();
     },
     function stintBodyErrors(error: unknown, req: ExpressRequest, res: ExpressResponse, next: NextFunction) {

@@ -1,0 +1,133 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import type { Stint } from "../../app/stint.js";
+import { StintError } from "../../core/errors.js";
+import type { Session } from "../../core/session.js";
+import type { JsonObject } from "../../stores/store.js";
+import * as guards from "../guards.js";
+import { isStintPath } from "../handler.js";
+import { errorResponse } from "../json.js";
+import { toWebRequest } from "./node.js";
+
+/** Augment it to type `request.session`: `declare module "stint/adapters/fastify" { interface StintSessionData { cart: string[] } }`. */
+export interface StintSessionData extends JsonObject {}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Stint's session for the app's own routes (null on API.md's routes, which Stint answers itself). */
+    session: Session<StintSessionData>;
+  }
+}
+
+export interface StintFastifyOptions {
+  stint: Stint<StintSessionData>;
+}
+
+const owners = new WeakMap<FastifyRequest, Stint<StintSessionData>>();
+
+/**
+ * Fastify 5 plugin: answers API.md's routes (`/api/*`, `/metrics`) and gives every other route
+ * `request.session`, loaded in `onRequest` and committed in `onSend` — before the head is
+ * written, and only for answers below 400 (a request that fails changes nothing). Client
+ * address, scheme and host come from Fastify, so its `trustProxy` is the one proxy setting.
+ *
+ * It decorates the registering context (`skip-override`, as fastify-plugin does), while
+ * Stint's own routes live in a child context whose only body parser leaves the stream to Stint:
+ * its 64 KiB cap and its form and JSON handling apply, and the app's parsers stay untouched.
+ *
+ * @example
+ * ```ts
+ * await app.register(stintFastify, { stint });
+ * app.get("/me", { preHandler: requireSession() }, async (request) => ({ user: request.session.userId }));
+ * app.post("/cart", { preHandler: requireCsrf() }, async (request) => { request.session.set("cart", ["apple"]); return { ok: true }; });
+ * ```
+ */
+async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOptions): Promise<void> {
+  const streams = new Set<AbortController>();
+  fastify.decorateRequest("session", null as unknown as Session<StintSessionData>);
+  fastify.addHook("onRequest", async (request) => {
+    if (isStintPath(request.url.split("?", 1)[0] ?? "/")) return;
+    request.session = await stint.load(request.headers.cookie, {
+      ip: request.ip,
+      userAgent: request.headers["user-agent"],
+    });
+    owners.set(request, stint);
+  });
+  fastify.addHook("onSend", async (request, reply, payload) => {
+    const session = request.session as Session<StintSessionData> | null;
+    if (!session || reply.statusCode >= 400) return payload;
+    try {
+      const cookies = await stint.commit(session);
+      if (cookies.length > 0) reply.header("set-cookie", cookies);
+      return payload;
+    } catch (error) {
+      // Fastify unpacks a Response payload into status, headers and body.
+      if (error instanceof StintError) return errorResponse(error);
+      throw error;
+    }
+  });
+  // Open event streams would keep `close()` waiting for ever.
+  fastify.addHook("preClose", async () => {
+    for (const abort of streams) abort.abort();
+  });
+
+  await fastify.register(async function stintApi(api) {
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
+    const serveApi = async (request: FastifyRequest, reply: FastifyReply) => {
+      const abort = new AbortController();
+      streams.add(abort);
+      // A client that goes away aborts the request: open event streams end and clean up.
+      reply.raw.on("close", () => {
+        abort.abort();
+        streams.delete(abort);
+      });
+      const web = toWebRequest(request.raw, abort.signal, request.protocol === "https");
+      return reply.send(await stint.handler(web, { ip: request.ip }));
+    };
+    api.all("/api/*", serveApi);
+    api.all("/metrics", serveApi);
+  });
+}
+
+/** Register with `app.register(stintFastify, { stint })`. */
+export const stintFastify = Object.assign(stintPlugin, {
+  [Symbol.for("skip-override")]: true,
+  [Symbol.for("fastify.display-name")]: "stint",
+});
+
+/** The seeds' `@require_session` as a `preHandler`: 401 `no_session` without a stored (signed-in) session. */
+export function requireSession(options: { authenticated?: boolean } = {}): preHandlerAsyncHookHandler {
+  return async function requireSessionGuard(request, reply) {
+    return guard(reply, () => guards.requireSession(request.session, options));
+  };
+}
+
+/** The seeds' `@require_csrf` as a `preHandler`: for unsafe methods, the Origin check, then the CSRF token. */
+export function requireCsrf(): preHandlerAsyncHookHandler {
+  return async function requireCsrfGuard(request, reply) {
+    const stint = owners.get(request);
+    if (!stint) throw new Error("No Stint session on this request: register stintFastify first.");
+    const body = (typeof request.body === "object" && request.body !== null ? request.body : {}) as JsonObject;
+    const field = body.csrf_token ?? body._csrf;
+    const guarded: guards.GuardedRequest = {
+      method: request.method,
+      origin: `${request.protocol}://${request.host}`,
+      header: (name) => {
+        const value = request.headers[name];
+        return typeof value === "string" ? value : null;
+      },
+      bodyToken: typeof field === "string" ? field : null,
+    };
+    return guard(reply, () => guards.requireCsrf(stint.manager, request.session, guarded));
+  };
+}
+
+function guard(reply: FastifyReply, check: () => void): FastifyReply | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    if (error instanceof StintError) return reply.send(errorResponse(error));
+    throw error;
+  }
+}
