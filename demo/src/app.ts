@@ -11,7 +11,7 @@ import type { DemoClient, DemoState } from "./client.js";
 import { setupDevicesPage } from "./devices.js";
 import { setupExpiryDialog } from "./expiry-dialog.js";
 import { localiseTimes } from "./local-time.js";
-import { leaveForLogin } from "./navigation.js";
+import { leaveForLogin, navigate } from "./navigation.js";
 import { setupPreferencesForm } from "./preferences-form.js";
 import { setupSessionCard, signOut } from "./session-card.js";
 
@@ -29,7 +29,7 @@ function signedInPage(client: DemoClient, page: "dashboard" | "devices"): (state
   client.on("revoked", () => leaveForLogin("session-revoked"));
   client.on("expired", () => leaveForLogin("expired"));
   // Someone else signed in in another tab: this page shows the wrong person now.
-  client.on("login", () => location.assign(location.pathname));
+  client.on("login", () => navigate(location.pathname));
 
   const leave = () => signOut(client);
   setupExpiryDialog(client, leave);

@@ -1,12 +1,12 @@
 import { type DemoClient, describeFailure } from "./client.js";
 import { hook, interceptSubmit, showError } from "./dom.js";
-import { takeNotice } from "./navigation.js";
+import { navigate, takeNotice } from "./navigation.js";
 
 /** /login and /register: sign in through the client, so every open tab hears of it. */
 export function setupAuthPage(client: DemoClient, mode: "login" | "register"): void {
   showNotice(takeNotice());
   // Signed in here or in another tab: this tab has nothing left to do on a sign-in form.
-  client.on("login", () => location.assign("/"));
+  client.on("login", () => navigate("/"));
 
   const form = hook<HTMLFormElement>(`${mode}-form`);
   if (!form) return;
@@ -23,7 +23,7 @@ export function setupAuthPage(client: DemoClient, mode: "login" | "register"): v
       form.querySelector<HTMLInputElement>('input[name="password"]')?.select();
       return;
     }
-    location.assign("/");
+    navigate("/");
   });
 }
 

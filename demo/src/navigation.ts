@@ -6,14 +6,28 @@ const NOTICE_KEY = "stint-demo:notice";
 
 export type LeaveReason = "expired" | "session-revoked" | "signed-out";
 
+let leaving = false;
+
+/**
+ * Navigates once per page: several events can ask for the same move (a sign-in answer and
+ * the client's `login` event, say), and a second navigation would cancel the first.
+ */
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (leaving) return;
+  leaving = true;
+  if (options.replace) location.replace(path);
+  else location.assign(path);
+}
+
 /** Sends this tab to /login, remembering why for the login page to say. */
 export function leaveForLogin(reason: LeaveReason): void {
+  if (leaving) return;
   try {
     sessionStorage.setItem(NOTICE_KEY, reason);
   } catch {
     // Storage blocked: the login page just shows no reason.
   }
-  location.replace("/login");
+  navigate("/login", { replace: true });
 }
 
 /** The reason left by `leaveForLogin`, read once. */

@@ -52,6 +52,8 @@ export interface Stint<Data extends JsonObject = JsonObject> {
   readonly events: EventBus;
   /** API.md's routes as `(Request) => Promise<Response>`. */
   readonly handler: StintHandler;
+  /** Origins allowed besides the server's own (normalised), for the guards of app routes. */
+  readonly allowedOrigins: ReadonlySet<string>;
   /**
    * The session of an app's own request, from its `Cookie` header: the cheap path (no Web
    * Request is built). Pass the result to `commit` before answering.
@@ -163,6 +165,7 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     manager,
     events,
     handler: createHandler(services),
+    allowedOrigins: origins,
     load: (cookieHeader, client = {}) => manager.load(readCookie(cookieHeader, manager.cookieName), client),
     commit: async (session, commitOptions = { activity: true }) =>
       (await manager.commit(session, commitOptions)).setCookies,

@@ -33,7 +33,12 @@ export function readFlags(
       options: Object.fromEntries(
         Object.entries(specs).map(([name, spec]) => [
           name,
-          { type: spec.type, multiple: spec.multiple, ...(spec.short ? { short: spec.short } : {}) },
+          // Node 20's parseArgs rejects `multiple: undefined`: pass the keys only when set.
+          {
+            type: spec.type,
+            ...(spec.multiple ? { multiple: true } : {}),
+            ...(spec.short ? { short: spec.short } : {}),
+          },
         ]),
       ),
     });

@@ -58,4 +58,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then((code) => {
   // `serve` keeps running; the others exit with their status.
   if (code !== 0 || process.argv[2] !== "serve") process.exitCode = code;
+  // A failed command ends even if something it opened (a store client) still holds the event
+  // loop: never a `serve` that neither serves nor exits. Unref'd, so a clean exit comes first.
+  if (code !== 0) setTimeout(() => process.exit(code), 1_000).unref();
 });

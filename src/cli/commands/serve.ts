@@ -40,6 +40,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const dataDir = stringFlag(flags, "data-dir") ?? "./data";
   const storeUrl = stringFlag(flags, "store") ?? DEFAULT_STORE_URL;
   const workers = integerFlag(flags, "workers") ?? 1;
+  // Every flag is checked here, before anything is created or forked: a bad value is one usage
+  // error from this process, not a failure in each worker (which the primary would restart).
+  const settings = readSettings(flags);
   if (workers > 1 && !sharesAcrossProcesses(storeUrl)) {
     throw new UsageError(
       `--workers ${workers} needs a store that workers share, with events between them: use redis://… or postgres://…. ` +
@@ -49,7 +52,23 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // Resolved once, before forking, so every worker signs with the same secret.
   const secret = resolveSecret(stringFlag(flags, "secret"), join(dataDir, "secret"), production);
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, secret);
-  return runServer(flags, { secret, production, dataDir, storeUrl });
+  return runServer(flags, settings, { secret, production, dataDir, storeUrl });
+}
+
+type Settings = ReturnType<typeof readSettings>;
+
+function readSettings(flags: Flags) {
+  const fallback = stringFlag(flags, "store-fallback");
+  if (fallback !== undefined && fallback !== "memory") throw new UsageError('--store-fallback accepts only "memory".');
+  return {
+    port: integerFlag(flags, "port", 0) ?? 3000,
+    host: stringFlag(flags, "host") ?? "127.0.0.1",
+    fallback,
+    idleTimeout: durationFlag(flags, "idle-timeout"),
+    absoluteTimeout: durationFlag(flags, "absolute-timeout"),
+    rememberTimeout: durationFlag(flags, "remember-timeout"),
+    maxSessionsPerUser: integerFlag(flags, "max-sessions-per-user"),
+  };
 }
 
 function sharesAcrossProcesses(url: string): boolean {
@@ -64,19 +83,30 @@ async function runPrimary(workers: number, secret: string): Promise<void> {
   cluster.on("message", (_worker, message: { ready?: string }) => {
     if (message.ready && ++ready === workers) console.log(`Stint is ready on ${message.ready} (${workers} workers)`);
   });
+  let exitCode = 0;
   cluster.on("exit", (worker, code) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+      return;
+    }
+    if (ready < workers) {
+      // A worker that dies before all are ready failed to start (store URL, port in use): a
+      // new one would fail the same way, forever. Stop them all and report the failure.
+      console.error(`stint: worker ${worker.process.pid} exited (${code}) while starting; stopping.`);
+      exitCode = code || 1;
+      stop();
       return;
     }
     console.error(`stint: worker ${worker.process.pid} exited (${code}); starting another`);
     fork();
   });
   for (let i = 0; i < workers; i++) fork();
-  const stop = () => {
+  function stop() {
     stopping = true;
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
-  };
+    const running = Object.values(cluster.workers ?? {});
+    if (running.length === 0) process.exit(exitCode);
+    for (const worker of running) worker?.process.kill("SIGTERM");
+  }
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }
@@ -88,34 +118,36 @@ interface ServerConfig {
   storeUrl: string;
 }
 
-async function runServer(flags: Flags, config: ServerConfig): Promise<void> {
-  const port = integerFlag(flags, "port", 0) ?? 3000;
-  const host = stringFlag(flags, "host") ?? "127.0.0.1";
+async function runServer(flags: Flags, settings: Settings, config: ServerConfig): Promise<void> {
+  const { port, host, fallback } = settings;
   const backend = await openBackend(config.storeUrl, { dataDir: config.dataDir });
   const auditPath = stringFlag(flags, "audit-log") ?? join(config.dataDir, "audit.log");
   const auditLog = pino(
     { base: null, timestamp: pino.stdTimeFunctions.isoTime },
     auditPath === "-" ? pino.destination(1) : pino.destination({ dest: auditPath, mkdir: true, sync: false }),
   );
-  const fallback = stringFlag(flags, "store-fallback");
-  if (fallback !== undefined && fallback !== "memory") throw new UsageError('--store-fallback accepts only "memory".');
-  const stint = createStint({
-    store: fallback ? fallbackStore(guardStore(backend.store, { timeoutMs: STORE_TIMEOUT_MS })) : backend.store,
-    storeTimeoutMs: STORE_TIMEOUT_MS,
-    transport: backend.transport,
-    secret: config.secret,
-    secure: flags.secure === true || config.production,
-    allowedOrigins: (flags["allowed-origin"] as string[] | undefined) ?? [],
-    idleTimeout: durationFlag(flags, "idle-timeout"),
-    absoluteTimeout: durationFlag(flags, "absolute-timeout"),
-    rememberTimeout: durationFlag(flags, "remember-timeout"),
-    maxSessionsPerUser: integerFlag(flags, "max-sessions-per-user"),
-    fingerprint: { bindUserAgent: flags["bind-user-agent"] === true },
-    accounts: { users: backend.users },
-    auditLog,
-  });
+  const releaseBackend = () => Promise.all([backend.transport.close(), backend.store.close()]);
+  const stint = await startOrRelease(releaseBackend, () =>
+    createStint({
+      store: fallback ? fallbackStore(guardStore(backend.store, { timeoutMs: STORE_TIMEOUT_MS })) : backend.store,
+      storeTimeoutMs: STORE_TIMEOUT_MS,
+      transport: backend.transport,
+      secret: config.secret,
+      secure: flags.secure === true || config.production,
+      allowedOrigins: (flags["allowed-origin"] as string[] | undefined) ?? [],
+      idleTimeout: settings.idleTimeout,
+      absoluteTimeout: settings.absoluteTimeout,
+      rememberTimeout: settings.rememberTimeout,
+      maxSessionsPerUser: settings.maxSessionsPerUser,
+      fingerprint: { bindUserAgent: flags["bind-user-agent"] === true },
+      accounts: { users: backend.users },
+      auditLog,
+    }),
+  );
   const trustProxy = flags["trust-proxy"] === true;
-  const running = await serve(stint, { port, host, trustProxy, fallback: demoListener(stint, { trustProxy }) });
+  const running = await startOrRelease(stint.close, () =>
+    serve(stint, { port, host, trustProxy, fallback: demoListener(stint, { trustProxy }) }),
+  );
   const cleanup = setInterval(() => {
     stint.cleanup().catch(() => undefined);
   }, CLEANUP_EVERY_MS);
@@ -131,4 +163,17 @@ async function runServer(flags: Flags, config: ServerConfig): Promise<void> {
   process.once("SIGTERM", stop);
   if (process.env.STINT_WORKER === "1" && process.send) process.send({ ready: running.url });
   else console.log(`Stint is ready on ${running.url} (store ${backend.label})`);
+}
+
+/**
+ * Runs a step of starting up; if it fails (a bad option, the port in use), releases what was
+ * opened before it, so the store's connections do not keep a failed `serve` alive.
+ */
+async function startOrRelease<T>(release: () => Promise<unknown>, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw error;
+  }
 }

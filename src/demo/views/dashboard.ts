@@ -85,7 +85,8 @@ ${banners({ error: view.error, notice: view.notice })}
       <form method="post" action="/logout" data-stint="logout-form">${csrfField(csrfToken)}<button type="submit" class="button" data-stint="sign-out">Sign out</button></form>
     </div>
     <label class="check" data-stint="auto-extend-field" hidden><input type="checkbox" data-stint="auto-extend"> <span>Keep me signed in while I'm active</span></label>
-    <p class="hint">${session.persistent ? "Remembered on this device." : "Ends when the browser closes, or after inactivity."} <a href="/devices">See all your devices</a></p>
+    <p class="hint">${session.persistent ? "Remembered on this device until it expires." : "Ends when the browser closes, or after inactivity."}</p>
+    <a class="link-arrow small" href="/devices">See every device you're signed in on</a>
   </section>
 
   <section class="card" aria-labelledby="prefs-title">

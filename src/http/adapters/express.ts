@@ -8,7 +8,7 @@ import type {
 import type { Stint } from "../../app/stint.js";
 import { BadRequestError, PayloadTooLargeError, StintError } from "../../core/errors.js";
 import type { CommitOptions } from "../../core/manager.js";
-import type { Session } from "../../core/session.js";
+import type { Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
@@ -22,7 +22,7 @@ declare global {
   namespace Express {
     interface Request {
       /** Stint's session for the app's own routes (not set on API.md's routes, which Stint answers itself). */
-      session: Session<StintSessionData>;
+      session: StintSession<StintSessionData>;
     }
   }
 }
@@ -108,7 +108,7 @@ export function requireCsrf(): RequestHandler {
       header: (name) => req.get(name) ?? null,
       bodyToken: typeof field === "string" ? field : null,
     };
-    guard(res, next, () => guards.requireCsrf(ownerOf(req).manager, req.session, request));
+    guard(res, next, () => guards.requireCsrf(ownerOf(req).manager, req.session, request, ownerOf(req).allowedOrigins));
   };
 }
 

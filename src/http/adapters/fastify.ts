@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import type { Stint } from "../../app/stint.js";
 import { StintError } from "../../core/errors.js";
-import type { Session } from "../../core/session.js";
+import type { Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
@@ -14,7 +14,7 @@ export interface StintSessionData extends JsonObject {}
 declare module "fastify" {
   interface FastifyRequest {
     /** Stint's session for the app's own routes (null on API.md's routes, which Stint answers itself). */
-    session: Session<StintSessionData>;
+    session: StintSession<StintSessionData>;
   }
 }
 
@@ -43,7 +43,7 @@ const owners = new WeakMap<FastifyRequest, Stint<StintSessionData>>();
  */
 async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOptions): Promise<void> {
   const streams = new Set<AbortController>();
-  fastify.decorateRequest("session", null as unknown as Session<StintSessionData>);
+  fastify.decorateRequest("session", null as unknown as StintSession<StintSessionData>);
   fastify.addHook("onRequest", async (request) => {
     if (isStintPath(request.url.split("?", 1)[0] ?? "/")) return;
     request.session = await stint.load(request.headers.cookie, {
@@ -53,7 +53,7 @@ async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOpti
     owners.set(request, stint);
   });
   fastify.addHook("onSend", async (request, reply, payload) => {
-    const session = request.session as Session<StintSessionData> | null;
+    const session = request.session as StintSession<StintSessionData> | null;
     if (!session || reply.statusCode >= 400) return payload;
     try {
       const cookies = await stint.commit(session);
@@ -118,7 +118,7 @@ export function requireCsrf(): preHandlerAsyncHookHandler {
       },
       bodyToken: typeof field === "string" ? field : null,
     };
-    return guard(reply, () => guards.requireCsrf(stint.manager, request.session, guarded));
+    return guard(reply, () => guards.requireCsrf(stint.manager, request.session, guarded, stint.allowedOrigins));
   };
 }
 

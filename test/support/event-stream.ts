@@ -1,0 +1,113 @@
+/**
+ * A reader of `GET /api/session/events` over a real socket, for tests: it records every
+ * server-sent event with the time it arrived, so a test can measure how soon an event
+ * published elsewhere (another worker, another server) reached this stream.
+ */
+export interface SeenEvent {
+  type: string;
+  data: unknown;
+  /** performance.now() when the event's frame was read. */
+  at: number;
+}
+
+export interface EventStreamReader {
+  status: number;
+  readonly events: SeenEvent[];
+  /** Resolves once the server ends the stream (or the reader is closed). */
+  readonly ended: Promise<void>;
+  /** The first event of this type (already seen or still to come); rejects after `timeoutMs`. */
+  next(type: string, timeoutMs: number): Promise<SeenEvent>;
+  close(): void;
+}
+
+export async function openEventStream(
+  baseUrl: string,
+  headers: { cookie: string; userAgent?: string },
+): Promise<EventStreamReader> {
+  const abort = new AbortController();
+  const response = await fetch(new URL("/api/session/events", baseUrl), {
+    headers: { cookie: headers.cookie, accept: "text/event-stream", "user-agent": headers.userAgent ?? "test" },
+    signal: abort.signal,
+  });
+  const events: SeenEvent[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  let done = false;
+
+  const pump = async () => {
+    if (!response.body) return;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { value, done: finished } = await reader.read();
+        if (finished) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end = buffer.indexOf("\n\n");
+        while (end !== -1) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const seen = parseFrame(frame);
+          if (seen) {
+            events.push(seen);
+            notify();
+          }
+          end = buffer.indexOf("\n\n");
+        }
+      }
+    } catch {
+      // Aborted by close(), or the server went away: either way the stream has ended.
+    }
+  };
+  const ended = pump().finally(() => {
+    done = true;
+    notify();
+  });
+
+  return {
+    status: response.status,
+    events,
+    ended,
+    next(type, timeoutMs) {
+      return new Promise<SeenEvent>((resolve, reject) => {
+        const check = () => {
+          const found = events.find((event) => event.type === type);
+          if (found) finish(() => resolve(found));
+          else if (done) finish(() => reject(new Error(`the stream ended without "${type}"`)));
+        };
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`no "${type}" event within ${timeoutMs} ms`))),
+          timeoutMs,
+        );
+        const finish = (settle: () => void) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          settle();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => abort.abort(),
+  };
+}
+
+function parseFrame(frame: string): SeenEvent | null {
+  let type: string | undefined;
+  const data: string[] = [];
+  for (const line of frame.split("\n")) {
+    if (line.startsWith("event:")) type = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).trim());
+  }
+  if (!type) return null;
+  let parsed: unknown = data.join("\n");
+  try {
+    parsed = JSON.parse(parsed as string);
+  } catch {
+    // Not JSON: kept as text.
+  }
+  return { type, data: parsed, at: performance.now() };
+}

@@ -1,0 +1,59 @@
+import type BetterSqlite3 from "better-sqlite3";
+import { createStint, type Stint } from "../../src/app/stint.js";
+import { createPasswordHasher } from "../../src/auth/password.js";
+import { sqliteUserStore } from "../../src/auth/users.js";
+import { serve } from "../../src/http/adapters/node.js";
+import { localTransport } from "../../src/http/event-hub.js";
+import { openStoreUrl, openTransportUrl } from "../../src/stores/from-url.js";
+import { openDatabase } from "../../src/stores/sqlite-schema.js";
+import type { Store } from "../../src/stores/store.js";
+import { TEST_SECRET } from "./api-target.js";
+import type { Fetcher } from "./browser.js";
+
+/** Cheap argon2id parameters: these tests exercise sessions, not the hash's cost. */
+export const cheapHasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });
+
+export interface StintServerOptions {
+  /** Any store URL of API.md: `redis://…`, `postgres://…`, `sqlite:…`. */
+  storeUrl: string;
+  /** The SQLite file holding the demo's users, shared by every server of a test. */
+  usersPath: string;
+  /** Bound on every store call (createStint's `storeTimeoutMs`). */
+  storeTimeoutMs?: number;
+  /** Wraps the store before Stint sees it (e.g. the memory fallback). */
+  wrapStore?: (store: Store) => Store;
+  heartbeatMs?: number;
+}
+
+/** A Stint served over real node:http on a free port, like one worker of `stint serve`. */
+export interface StintServer {
+  stint: Stint;
+  url: string;
+  /** What TestBrowser needs: the server's URL and a fetch over real sockets. */
+  target: { baseUrl: string; fetch: Fetcher };
+  close(): Promise<void>;
+}
+
+export async function startStintServer(options: StintServerOptions): Promise<StintServer> {
+  const { store } = await openStoreUrl(options.storeUrl);
+  const transport = (await openTransportUrl(options.storeUrl)) ?? localTransport();
+  const users: BetterSqlite3.Database = openDatabase(options.usersPath);
+  const stint = createStint({
+    store: options.wrapStore ? options.wrapStore(store) : store,
+    transport,
+    secret: TEST_SECRET,
+    storeTimeoutMs: options.storeTimeoutMs,
+    accounts: { users: sqliteUserStore({ database: users }), hasher: cheapHasher },
+    heartbeatMs: options.heartbeatMs,
+  });
+  const running = await serve(stint, { port: 0, host: "127.0.0.1", shutdownTimeoutMs: 2_000 });
+  return {
+    stint,
+    url: running.url,
+    target: { baseUrl: running.url, fetch: (request) => fetch(request) },
+    async close() {
+      await running.close();
+      if (users.open) users.close();
+    },
+  };
+}
