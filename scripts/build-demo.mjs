@@ -1,12 +1,16 @@
 // Bundles the demo's page script (demo/src/app.ts, which imports the browser client from
 // src/) into demo/public/assets/app.js, minified, with a source map. `stint serve` serves it
-// at /assets/app.js. Run by `npm run build`; `--watch` rebuilds on change.
+// at /assets/app.js. Run by `npm run build`; `--watch` rebuilds on change, `--outdir=DIR`
+// writes elsewhere (the tests bundle into a temporary folder).
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const outdir = fileURLToPath(new URL("../demo/public/assets/", import.meta.url));
+const outdirFlag = process.argv.find((arg) => arg.startsWith("--outdir="));
+const outdir = outdirFlag
+  ? outdirFlag.slice("--outdir=".length)
+  : fileURLToPath(new URL("../demo/public/assets/", import.meta.url));
 
 /** @type {import("esbuild").BuildOptions} */
 const options = {

@@ -79,9 +79,8 @@ export function setupDevicesPage(client: DemoClient, signOut: () => Promise<void
       return;
     }
     form.querySelector("button")?.setAttribute("aria-busy", "true");
-    void revoke(client, id, item.querySelector(".device-name")?.firstChild?.textContent?.trim() ?? "device").then(
-      refresh,
-    );
+    const name = hook("device-name", item)?.textContent ?? "that device";
+    void revoke(client, id, name).then(refresh);
   });
 
   const revokeOthers = hook<HTMLFormElement>("revoke-others");

@@ -1,6 +1,7 @@
 import { formatRemaining } from "../../src/demo/format.js";
 import { type DemoClient, describeFailure } from "./client.js";
 import { hook } from "./dom.js";
+import { everySecond } from "./ticker.js";
 import { toast } from "./toasts.js";
 
 /**
@@ -15,7 +16,7 @@ export function setupExpiryDialog(client: DemoClient, signOut: () => Promise<voi
   const count = hook("warning-remaining");
   if (!dialog || !stay) return;
   let returnFocus: Element | null = null;
-  let ticker: ReturnType<typeof setInterval> | undefined;
+  let stopTicking = () => {};
 
   const tick = () => {
     const seconds = client.remainingSeconds;
@@ -32,14 +33,14 @@ export function setupExpiryDialog(client: DemoClient, signOut: () => Promise<voi
     tick();
     dialog.showModal();
     stay.focus();
-    ticker = setInterval(tick, 1000);
+    stopTicking = everySecond(client, tick);
   };
   const close = () => {
     if (dialog.open) dialog.close();
   };
 
   dialog.addEventListener("close", () => {
-    clearInterval(ticker);
+    stopTicking();
     if (returnFocus instanceof HTMLElement && returnFocus.isConnected) returnFocus.focus();
     returnFocus = null;
   });

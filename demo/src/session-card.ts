@@ -2,6 +2,7 @@ import { formatRemaining } from "../../src/demo/format.js";
 import { type DemoClient, describeFailure } from "./client.js";
 import { hook, interceptSubmit, showError } from "./dom.js";
 import { setTime } from "./local-time.js";
+import { everySecond } from "./ticker.js";
 import { toast } from "./toasts.js";
 
 /** The dashboard's session card: live countdown and times, extend, sign out, the tab's role. */
@@ -35,7 +36,7 @@ export function setupSessionCard(client: DemoClient): void {
     render();
     renderTimes();
   });
-  setInterval(render, 1000);
+  everySecond(client, render);
   render();
   renderTimes();
 

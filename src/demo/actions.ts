@@ -17,8 +17,8 @@ interface Action {
   call(form: FormFields): ApiCall;
   /** Where a success goes. */
   done(answer: ApiAnswer): string;
-  /** The page a failure goes back to (with `?error=<code>`); sign-in forms re-render instead. */
-  back: string;
+  /** A failure goes back to a page (with `?error=<code>`), or shows the sign-in form again. */
+  failure: { back: string } | { form: "login" | "register" };
 }
 
 const field = (form: FormFields, name: string) => form[name] ?? "";
@@ -35,7 +35,7 @@ const actions: Readonly<Record<string, Action>> = {
       ...withCsrf(form),
     }),
     done: () => "/",
-    back: "/login",
+    failure: { form: "login" },
   },
   "/register": {
     call: (form) => ({
@@ -45,17 +45,17 @@ const actions: Readonly<Record<string, Action>> = {
       ...withCsrf(form),
     }),
     done: () => "/",
-    back: "/register",
+    failure: { form: "register" },
   },
   "/logout": {
     call: (form) => ({ method: "DELETE", path: "/api/session", ...withCsrf(form) }),
     done: () => "/login?notice=signed-out",
-    back: "/",
+    failure: { back: "/" },
   },
   "/extend": {
     call: (form) => ({ method: "POST", path: "/api/session/extend", ...withCsrf(form) }),
     done: () => "/?notice=extended",
-    back: "/",
+    failure: { back: "/" },
   },
   "/state": {
     call: (form) => ({
@@ -65,7 +65,7 @@ const actions: Readonly<Record<string, Action>> = {
       ...withCsrf(form),
     }),
     done: () => "/?notice=saved",
-    back: "/",
+    failure: { back: "/" },
   },
   "/devices/revoke": {
     call: (form) => ({
@@ -74,12 +74,12 @@ const actions: Readonly<Record<string, Action>> = {
       ...withCsrf(form),
     }),
     done: (answer) => (endedHere(answer) ? "/login?notice=signed-out" : "/devices?notice=revoked"),
-    back: "/devices",
+    failure: { back: "/devices" },
   },
   "/devices/revoke-others": {
     call: (form) => ({ method: "DELETE", path: "/api/sessions", ...withCsrf(form) }),
     done: () => "/devices?notice=revoked-others",
-    back: "/devices",
+    failure: { back: "/devices" },
   },
 };
 
@@ -99,12 +99,11 @@ export async function runAction(
   const form = await readForm(request);
   const answer = await callApi(context.stint, request, action.call(form), context);
   if (answer.ok) return redirect(response, action.done(answer), answer.cookies);
-  if (pathname === "/login" || pathname === "/register") {
-    return signInFailed(context, request, response, pathname === "/login" ? "login" : "register", form, answer);
-  }
+  const { failure } = action;
+  if ("form" in failure) return signInFailed(context, request, response, failure.form, form, answer);
   const code = answer.error?.code ?? "http_error";
   if (code === "no_session") return redirect(response, "/login", answer.cookies);
-  redirect(response, `${action.back}?error=${encodeURIComponent(code)}`, answer.cookies);
+  redirect(response, `${failure.back}?error=${encodeURIComponent(code)}`, answer.cookies);
 }
 
 /** The form again, with what went wrong and the username kept (never the password). */

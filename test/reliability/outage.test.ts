@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { fallbackStore } from "../../src/stores/fallback.js";
 import { guardStore } from "../../src/stores/guard.js";
 import { type Answer, TestBrowser } from "../support/browser.js";
+import { openEventStream } from "../support/event-stream.js";
 import { processTree, signalAll } from "../support/processes.js";
 import { startPostgres, startRedis } from "../support/services.js";
 import { type StintServer, startStintServer } from "../support/stint-server.js";
@@ -17,7 +18,7 @@ import { type StintServer, startStintServer } from "../support/stint-server.js";
 
 const STORE_TIMEOUT_MS = 1_000;
 /** Each answer must come within the store timeout plus this much (event loop, sockets). */
-const MARGIN_MS = 500;
+const MARGIN_MS = 750;
 const PASSWORD = "correct horse battery";
 /** No loop in this file runs longer than this, whatever happens. */
 const HARD_LIMIT_MS = 20_000;
@@ -107,6 +108,15 @@ function describeOutage(name: string, available: boolean, startBackend: () => Pr
       const answer = await browser.post("/api/auth/register", { username, password: PASSWORD });
       expect(answer.status).toBe(201);
       return { browser, username, sessionId: answer.body.session.id as string };
+    };
+
+    /** Registers once the store answers again (bounded wait for the client to reconnect). */
+    const registerWhenBack = async (server: StintServer) => {
+      for (const deadline = performance.now() + 10_000; performance.now() < deadline; await sleep(100)) {
+        const health = await new TestBrowser(server.target).get("/api/health");
+        if (health.status === 200) break;
+      }
+      return register(server);
     };
 
     it("fails closed while the store is down and serves the same cookies after it is back", async () => {
@@ -276,6 +286,49 @@ function describeOutage(name: string, available: boolean, startBackend: () => Pr
       } finally {
         signalAll(frozen, "SIGCONT");
         await server.close();
+      }
+    });
+
+    it("after an outage, events travel between servers again: a revocation reaches the other's stream", async () => {
+      const [a, b] = [await startServer(), await startServer()];
+      try {
+        await backend.down();
+        // Down long enough for the transports' first reconnection attempts to fail too.
+        await sleep(1_500);
+        await backend.up();
+        const user = await registerWhenBack(a);
+        const phone = new TestBrowser(b.target, "Phone");
+        expect((await phone.post("/api/auth/login", { username: user.username, password: PASSWORD })).status).toBe(200);
+        const phoneId = (await phone.get("/api/session")).body.session.id as string;
+
+        // The listening side may still be reconnecting: retry (bounded) until a stream on B
+        // hears a state change made through A, then measure a revocation.
+        const deadline = performance.now() + 10_000;
+        let heard = false;
+        while (!heard && performance.now() < deadline) {
+          const probe = await openEventStream(b.url, { cookie: phone.cookieHeader, userAgent: "Phone" });
+          expect((await phone.patch("/api/session/state", { set: { probe: performance.now() } })).status).toBe(200);
+          heard = await probe.next("state", 1_000).then(
+            () => true,
+            () => false,
+          );
+          probe.close();
+        }
+        expect(heard).toBe(true);
+        const stream = await openEventStream(b.url, { cookie: phone.cookieHeader, userAgent: "Phone" });
+        try {
+          const sent = performance.now();
+          expect((await user.browser.delete(`/api/sessions/${phoneId}`)).status).toBe(204);
+          const revoked = await stream.next("revoked", 2_000);
+          console.info(
+            `[${name}] after the outage: revocation A → stream on B in ${(revoked.at - sent).toFixed(1)} ms`,
+          );
+          expect(revoked.at - sent).toBeLessThan(1_000);
+        } finally {
+          stream.close();
+        }
+      } finally {
+        await Promise.all([a.close(), b.close()]);
       }
     });
 

@@ -78,6 +78,8 @@ export interface ServeProcess {
   readonly stderr: string;
   /** Resolves with the exit status. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Waits (bounded) for the exit, sending nothing. */
+  waitExit(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends `signal` and waits (bounded) for the exit. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -114,6 +116,20 @@ export async function startServe(
       reject(new Error(`stint serve exited (${code ?? signal}) before it was ready\n${stderr}`));
     });
   });
+  const waitExit = async (timeoutMs = 15_000) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`stint serve did not exit within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return {
     child,
     url,
@@ -124,20 +140,10 @@ export async function startServe(
       return stderr;
     },
     exited,
-    async stop(signal = "SIGTERM", timeoutMs = 15_000) {
+    waitExit,
+    stop(signal = "SIGTERM", timeoutMs = 15_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          child.kill("SIGKILL");
-          reject(new Error(`stint serve did not exit within ${timeoutMs} ms of ${signal}`));
-        }, timeoutMs);
-      });
-      try {
-        return await Promise.race([exited, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return waitExit(timeoutMs);
     },
   };
 }

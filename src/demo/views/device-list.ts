@@ -32,7 +32,7 @@ export function deviceItems(sessions: readonly DeviceEntry[], csrfToken: string 
     (entry) => html`<li class="device${entry.current && html` current`}" data-session-id="${entry.id}">
   <span class="device-icon">${iconFor(entry.userAgent)}</span>
   <div class="device-main">
-    <p class="device-name">${describeDevice(entry.userAgent)}${entry.current && html` <span class="badge success" data-stint="this-device">This device</span>`}</p>
+    <p class="device-name"><span data-stint="device-name">${describeDevice(entry.userAgent)}</span>${entry.current && html` <span class="badge success" data-stint="this-device">This device</span>`}</p>
     <p class="device-meta">${entry.ip ?? "Unknown address"} · Signed in ${time(entry.createdAt)} · Last active ${time(entry.lastSeenAt)}</p>
   </div>
   <form method="post" action="/devices/revoke" data-stint="revoke">${csrfField(csrfToken)}<input type="hidden" name="id" value="${entry.id}"><button type="submit" class="button small">Sign out</button></form>

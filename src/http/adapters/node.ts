@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
+import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { Stint } from "../../app/stint.js";
@@ -165,6 +166,26 @@ export async function serve<Data extends JsonObject>(
   const actualPort = typeof address === "object" && address ? address.port : port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
+  // node:http does not count a connection that has sent nothing yet (a browser's preconnect, a
+  // client pool's spare) as idle, so closeIdleConnections leaves it open and shutdown waits
+  // for shutdownTimeoutMs. Such connections are closed too.
+  const unused = new Set<Socket>();
+  const closeUnused = () => {
+    server.closeIdleConnections();
+    for (const socket of unused) if (socket.bytesRead === 0) socket.destroy();
+  };
+  server.on("connection", (socket: Socket) => {
+    unused.add(socket);
+    socket.once("close", () => unused.delete(socket));
+  });
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    unused.delete(request.socket);
+    // Once shutting down, a keep-alive connection closes as soon as its response is done (an
+    // ended event stream, a request that was in flight), not keepAliveTimeout later.
+    response.once("finish", () => {
+      if (closing) setImmediate(closeUnused);
+    });
+  });
   return {
     server,
     url: `http://${shownHost}:${actualPort}`,
@@ -172,7 +193,7 @@ export async function serve<Data extends JsonObject>(
       (closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         listener.shutdown();
-        server.closeIdleConnections();
+        closeUnused();
         const timer = setTimeout(() => server.closeAllConnections(), shutdownTimeoutMs);
         await closed;
         clearTimeout(timer);

@@ -197,7 +197,11 @@ describe("values that do not survive JSON", () => {
     const session = anonymous();
     session.setState("x", { left: shared, right: shared, list: [null, true, "s", 1.5, { deep: [[]] }] });
     session.setState("y", Object.assign(Object.create(null), { plain: true }));
-    expect(session.getState("x")).toEqual({ left: shared, right: shared, list: [null, true, "s", 1.5, { deep: [[]] }] });
+    expect(session.getState("x")).toEqual({
+      left: shared,
+      right: shared,
+      list: [null, true, "s", 1.5, { deep: [[]] }],
+    });
   });
 });
 

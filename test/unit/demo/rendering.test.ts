@@ -38,7 +38,10 @@ describe("formatRemaining", () => {
 
   it("shows hours and minutes under a day, days and hours beyond", () => {
     expect(formatRemaining(24 * 3600 - 60)).toBe("23 h 59 min");
-    expect(formatRemaining(3600)).toBe("1 h 0 min");
+    expect(formatRemaining(3600)).toBe("60:00");
+    expect(formatRemaining(3601)).toBe("1 h 0 min");
+    expect(formatRemaining(86_400)).toBe("24 h 0 min");
+    expect(formatRemaining(86_401)).toBe("1 d 0 h");
     expect(formatRemaining(7 * 86_400 - 3600)).toBe("6 d 23 h");
   });
 });

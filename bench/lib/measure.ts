@@ -1,0 +1,89 @@
+/**
+ * Measuring servers under load: each slot (a server and a route) is loaded in turn, round
+ * after round, so every variant and its baselines see the same machine over the run.
+ */
+import type { Route } from "../servers/common.js";
+import type { ServerChild } from "./children.js";
+import { type LoadOptions, load } from "./load.js";
+import { type CommandCounts, commandDelta, type RedisCommandStats } from "./redis-stats.js";
+
+export interface Slot {
+  /** Unique within one alternation: the same server may appear in several slots. */
+  id: string;
+  server: ServerChild;
+  route: Route;
+}
+
+/** What one slot did over all its runs. */
+export interface Tally {
+  requests: number;
+  seconds: number;
+  /** Server CPU time spent meanwhile. */
+  cpuMicros: number;
+  /** Store calls that changed the store. */
+  writes: number;
+  calls: Record<string, number>;
+  /** Redis commands executed meanwhile (Redis-backed variants only). */
+  redis: CommandCounts;
+}
+
+const emptyTally = (): Tally => ({ requests: 0, seconds: 0, cpuMicros: 0, writes: 0, calls: {}, redis: {} });
+
+function add(into: Record<string, number>, from: Record<string, number>, sign = 1): void {
+  for (const [name, value] of Object.entries(from)) into[name] = (into[name] ?? 0) + sign * value;
+}
+
+/** One load of one slot, with the server's counters and Redis's command counts around it. */
+export async function measureOnce(slot: Slot, options: LoadOptions, redis: RedisCommandStats | null): Promise<Tally> {
+  const watchRedis = redis !== null && slot.server.spec.store === "redis";
+  const redisBefore = watchRedis ? await redis.snapshot() : {};
+  const before = await slot.server.stats();
+  const result = await load(slot.server, slot.route, options);
+  const after = await slot.server.stats();
+  const redisAfter = watchRedis ? await redis.snapshot() : {};
+  const calls: Record<string, number> = {};
+  add(calls, after.calls);
+  add(calls, before.calls, -1);
+  return {
+    requests: result.requests,
+    seconds: result.seconds,
+    cpuMicros: after.cpuMicros - before.cpuMicros,
+    writes: after.writes - before.writes,
+    calls,
+    redis: commandDelta(redisBefore, redisAfter),
+  };
+}
+
+/** Every slot in turn, `rounds` times; the tallies by slot id. */
+export async function alternate(
+  slots: readonly Slot[],
+  options: { rounds: number; seconds: number; redis: RedisCommandStats | null },
+): Promise<Map<string, Tally>> {
+  const tallies = new Map(slots.map((slot) => [slot.id, emptyTally()]));
+  for (let round = 0; round < options.rounds; round++) {
+    for (const slot of slots) {
+      const measured = await measureOnce(slot, { seconds: options.seconds }, options.redis);
+      const tally = tallies.get(slot.id)!;
+      tally.requests += measured.requests;
+      tally.seconds += measured.seconds;
+      tally.cpuMicros += measured.cpuMicros;
+      tally.writes += measured.writes;
+      add(tally.calls, measured.calls);
+      add(tally.redis, measured.redis);
+    }
+  }
+  return tallies;
+}
+
+/**
+ * Warms every server up at once (the JIT, the stores' caches) with light load, so the
+ * measured rounds do not pay for it: all of them share the machine for a short while.
+ */
+export async function warmUp(servers: readonly ServerChild[], route: Route, seconds: number): Promise<void> {
+  await Promise.all(servers.map((server) => load(server, route, { seconds, connections: 2 })));
+}
+
+/** Requests per second, CPU per request and the like, of a tally. */
+export const rate = (tally: Tally) => tally.requests / Math.max(tally.seconds, 1e-9);
+export const cpuPerRequest = (tally: Tally) => tally.cpuMicros / Math.max(tally.requests, 1);
+export const perRequest = (count: number, tally: Tally) => count / Math.max(tally.requests, 1);

@@ -1,0 +1,57 @@
+/**
+ * Store operations per request: a fixed number of read, write and login requests per
+ * variant, with every store call counted at the store and, on Redis, every command counted
+ * by the server (INFO commandstats).
+ */
+import type { RunContext } from "../lib/context.js";
+import { labelOf } from "../lib/labels.js";
+import { measureOnce, perRequest } from "../lib/measure.js";
+import { stintOn } from "../lib/requests.js";
+import type { Route, VariantSpec } from "../servers/common.js";
+
+export interface StoreOpsRow {
+  key: string;
+  label: string;
+  route: Route;
+  requests: number;
+  /** Store calls per request, by method, as the store saw them. */
+  calls: Record<string, number>;
+  writes: number;
+  /** Redis commands per request, by command, as the server counted them (Redis only). */
+  redis: Record<string, number> | null;
+}
+
+const VARIANTS: VariantSpec[] = [
+  ...stintOn("node", ["memory", "sqlite", "redis", "postgres"]),
+  { framework: "express", session: "express-session", store: "memory" },
+  { framework: "express", session: "express-session", store: "redis" },
+  { framework: "express", session: "express-session", store: "sqlite" },
+  { framework: "fastify", session: "fastify-session", store: "memory" },
+  { framework: "hono", session: "hono-sessions", store: "memory" },
+];
+
+const ROUTES: Route[] = ["read", "write", "login"];
+
+export async function runStoreOps(run: RunContext): Promise<{ rows: StoreOpsRow[] }> {
+  const servers = await run.pool.available(VARIANTS);
+  const redis = await run.redisStats();
+  const rows: StoreOpsRow[] = [];
+  for (const server of servers) {
+    for (const route of ROUTES) {
+      const slot = { id: server.key, server, route };
+      const tally = await measureOnce(slot, { amount: run.profile.opsRequests, connections: 4 }, redis);
+      const per = (counts: Record<string, number>) =>
+        Object.fromEntries(Object.entries(counts).map(([name, count]) => [name, perRequest(count, tally)]));
+      rows.push({
+        key: server.key,
+        label: labelOf(server.spec),
+        route,
+        requests: tally.requests,
+        calls: per(tally.calls),
+        writes: perRequest(tally.writes, tally),
+        redis: server.spec.store === "redis" ? per(tally.redis) : null,
+      });
+    }
+  }
+  return { rows };
+}

@@ -1,0 +1,38 @@
+/**
+ * Stint for a benchmark server: its store, counted at the store as test/support does, and
+ * `createStint` with the defaults an app gets.
+ */
+import { join } from "node:path";
+import { createStint, memoryStore, type Stint, sqliteStore } from "../../src/index.js";
+import type { Store } from "../../src/stores/store.js";
+import { countingStore } from "../../test/support/counting-store.js";
+import { type CounterSource, SECRET, type StoreKind, type VariantContext } from "./common.js";
+
+export async function openStore(kind: StoreKind, context: VariantContext): Promise<Store> {
+  const name = `bench_${context.spec.framework}_${context.spec.session}`.replaceAll("-", "_");
+  switch (kind) {
+    case "memory":
+      return memoryStore({ maxEntries: 100_000 });
+    case "sqlite":
+      return sqliteStore({ path: join(context.dir, "stint.db") });
+    case "redis": {
+      const { redisStoreFromUrl } = await import("../../src/stores/redis.js");
+      return redisStoreFromUrl(required(context.redisUrl, "Redis"), { prefix: `${name}:` });
+    }
+    case "postgres": {
+      const { postgresStoreFromUrl } = await import("../../src/stores/postgres.js");
+      return postgresStoreFromUrl(required(context.postgresUrl, "PostgreSQL"), { table: name });
+    }
+  }
+}
+
+/** Stint on the variant's store, every store call counted. */
+export async function benchStint(context: VariantContext): Promise<{ stint: Stint; counters: CounterSource }> {
+  const store = countingStore(await openStore(context.spec.store ?? "memory", context));
+  return { stint: createStint({ store, secret: SECRET }), counters: { calls: () => ({ ...store.calls }), writes: store.writes } };
+}
+
+function required(url: string | undefined, what: string): string {
+  if (!url) throw new Error(`This variant needs the parent to start a ${what} server.`);
+  return url;
+}
