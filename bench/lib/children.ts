@@ -3,7 +3,7 @@
  * measured through their own CPU time and store counters, stopped at the end.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { ROUTES, type VariantSpec, variantKey } from "../servers/common.js";
+import { ROUTES, USER_AGENT, type VariantSpec, variantKey } from "../servers/common.js";
 import { bundled } from "./bundle.js";
 import { type Services, Unavailable } from "./services.js";
 
@@ -16,8 +16,6 @@ export interface ServerStats {
   writes: number;
 }
 
-/** What every request sends: a browser's User-Agent (Stint remembers it at sign-in). */
-export const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 /** Sent to servers without sessions, so every variant parses a Cookie header of the same size. */
 const DUMMY_COOKIE = `visitor=${"x".repeat(87)}`;
 

@@ -1,7 +1,7 @@
 /** autocannon against one benchmark server and route. */
 import autocannon from "autocannon";
-import { ROUTES, type Route } from "../servers/common.js";
-import { type ServerChild, USER_AGENT } from "./children.js";
+import { ROUTES, type Route, USER_AGENT } from "../servers/common.js";
+import type { ServerChild } from "./children.js";
 
 export interface LoadOptions {
   /** Run for this long… */

@@ -9,6 +9,9 @@ export type Route = keyof typeof ROUTES;
 
 export const SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 export const USER_ID = "u_bench";
+/** What every request sends: a browser's User-Agent (Stint remembers it at sign-in). */
+export const USER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 /** The answer of every route, whatever the variant. */
 export const OK = { ok: true } as const;
 export const OK_BODY = JSON.stringify(OK);

@@ -1,0 +1,106 @@
+/**
+ * The scale scenario's worker, one fresh process per store: fills the store with `sessions`
+ * sessions (of which `expired` expire first), times `lookups` store.get calls of random live
+ * ids, then deletes the expired ones with the bounded, batched cleanup Stint runs
+ * (deleteExpiredInBatches) while monitorEventLoopDelay records the longest stall.
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { finish, workerInput } from "../lib/worker.js";
+import { percentile, randomIds, sessionRecord } from "../lib/records.js";
+import { deleteExpiredInBatches } from "../../src/stores/cleanup.js";
+import type { Store } from "../../src/stores/store.js";
+import { fillPostgres, fillRedis, fillSqlite, type Filled } from "./fill.js";
+
+export interface ScaleInput {
+  store: "sqlite" | "redis" | "postgres";
+  sessions: number;
+  expired: number;
+  lookups: number;
+  url?: string;
+  dir: string;
+}
+
+export interface ScaleResult {
+  store: string;
+  sessions: number;
+  insertSeconds: number;
+  insertPath: string;
+  lookups: number;
+  lookupP50Ms: number;
+  lookupP99Ms: number;
+  lookupMaxMs: number;
+  expired: number;
+  deleted: number;
+  cleanupSeconds: number;
+  /** The longest the event loop was held while cleanup ran. */
+  cleanupMaxStallMs: number;
+}
+
+const HOUR = 3_600_000;
+
+async function main() {
+  const input = workerInput<ScaleInput>();
+  const now = Date.now();
+  const ids = randomIds(input.sessions);
+  // The first `expired` sessions expire in an hour, the others in a day; cleanup runs "two
+  // hours from now", so exactly the first ones are due.
+  const record = (index: number) =>
+    sessionRecord(ids[index] as string, index, now, now + (index < input.expired ? HOUR : 24 * HOUR));
+  const started = performance.now();
+  const fill: Record<ScaleInput["store"], () => Promise<Filled>> = {
+    sqlite: () => fillSqlite(input.dir, input.sessions, record, now),
+    redis: () => fillRedis(input.url ?? "", input.sessions, record, now),
+    postgres: () => fillPostgres(input.url ?? "", input.sessions, input.expired, record, now),
+  };
+  const filled = await fill[input.store]();
+  const insertSeconds = (performance.now() - started) / 1000;
+
+  const timings = await lookups(filled.store, ids, input.expired, input.lookups, now);
+  const cleanup = await cleanupWithStalls(filled.store, now + 2 * HOUR);
+  await filled.close();
+  const result: ScaleResult = {
+    store: input.store,
+    sessions: input.sessions,
+    insertSeconds,
+    insertPath: filled.path,
+    lookups: input.lookups,
+    lookupP50Ms: percentile(timings, 50),
+    lookupP99Ms: percentile(timings, 99),
+    lookupMaxMs: timings[timings.length - 1] ?? 0,
+    expired: input.expired,
+    deleted: cleanup.deleted,
+    cleanupSeconds: cleanup.seconds,
+    cleanupMaxStallMs: cleanup.maxStallMs,
+  };
+  finish(result);
+}
+
+/** Each lookup timed alone (performance.now around one awaited store.get), sorted. */
+async function lookups(store: Store, ids: string[], firstLive: number, count: number, now: number) {
+  const timings = new Float64Array(count);
+  // Warm the connection and the statement first.
+  for (let i = 0; i < 200; i++) await store.get(ids[firstLive + i] as string, now);
+  for (let i = 0; i < count; i++) {
+    const id = ids[firstLive + Math.floor(Math.random() * (ids.length - firstLive))] as string;
+    const started = performance.now();
+    const found = await store.get(id, now);
+    timings[i] = performance.now() - started;
+    if (!found) throw new Error(`a stored session was not found (${id})`);
+  }
+  return timings.sort();
+}
+
+async function cleanupWithStalls(store: Store, at: number) {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const started = performance.now();
+  const deleted = await deleteExpiredInBatches(store, () => at);
+  const seconds = (performance.now() - started) / 1000;
+  histogram.disable();
+  return { deleted, seconds, maxStallMs: histogram.max / 1e6 };
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
