@@ -1,53 +1,107 @@
 /**
- * `npm run bench` (`-- --quick` for a short run): every scenario against its baseline in the
- * same run, written to bench/results/latest.json and bench/results/latest.md.
+ * `npm run bench` (`-- --quick` for a short run): every scenario against its baselines in the
+ * same run. Writes bench/results/latest.json, latest.md and read-ratios.svg, and copies the
+ * chart to docs/bench-read-ratios.svg for the README.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { runHttpRead } from "./scenarios/http-read.js";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { readRatioChart } from "./lib/chart.js";
+import { ServerPool } from "./lib/children.js";
+import { PROFILES, type RunContext } from "./lib/context.js";
+import { renderMarkdown } from "./lib/report.js";
+import type { Results } from "./lib/results.js";
+import { Services } from "./lib/services.js";
+import { checkTargets } from "./lib/targets.js";
+import { runBrowserTabs } from "./scenarios/browser-tabs.js";
+import { runHttpLogin } from "./scenarios/http-login.js";
+import { readGroups, runHttpRead } from "./scenarios/http-read.js";
+import { changingGroups, runHttpWrite } from "./scenarios/http-write.js";
+import { runMemoryStore } from "./scenarios/memory-store.js";
+import { runScale } from "./scenarios/scale.js";
+import { runStoreOps } from "./scenarios/store-ops.js";
 import { runValidation } from "./scenarios/validation.js";
 
 const quick = process.argv.includes("--quick");
-const fixed = (value: number, digits = 2) => value.toFixed(digits);
+const began = performance.now();
+const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0).padStart(3)} s`;
 
 async function main() {
   const startedAt = new Date().toISOString();
+  const loadAverageAtStart = loadavg();
   console.log(`Stint benchmarks (${quick ? "quick" : "full"}) — Node ${process.version}`);
-  const validation = await runValidation({ rounds: quick ? 3 : 5, durationMs: quick ? 500 : 1500 });
-  const httpRead = await runHttpRead({ rounds: quick ? 2 : 3, durationSeconds: quick ? 3 : 8 });
+  const services = new Services({ redis: true, postgres: true });
+  const pool = new ServerPool(services);
+  const run: RunContext = {
+    quick,
+    profile: PROFILES[quick ? "quick" : "full"],
+    pool,
+    services,
+    redisStats: () => services.redisStats(),
+    log: (message) => console.log(`[${elapsed()}] ${message}`),
+  };
+  const step = async <T>(name: string, scenario: () => Promise<T>): Promise<T> => {
+    run.log(name);
+    return scenario();
+  };
+  try {
+    await step("starting servers", () => pool.available([...readGroups(quick), ...changingGroups(quick)].flat()));
+    const validation = await step("session validation (in process)", () =>
+      runValidation({ rounds: quick ? 2 : 5, durationMs: quick ? 300 : 1500 }),
+    );
+    const read = await step("read requests", () => runHttpRead(run));
+    const write = await step("write requests", () => runHttpWrite(run));
+    const login = await step("login requests", () => runHttpLogin(run));
+    const storeOps = (await step("store operations per request", () => runStoreOps(run))).rows;
+    await pool.stop();
+    const scale = await step("scale", () => runScale(run));
+    const memoryStore = await step("memory store footprint", () => runMemoryStore(run));
+    const browserTabs = await step("browser tabs", () => runBrowserTabs(run));
+    const measured = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      seconds: (performance.now() - began) / 1000,
+      node: process.version,
+      quick,
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model ?? "unknown",
+        loadAverageAtStart,
+        loadAverageAtEnd: loadavg(),
+      },
+      profile: run.profile,
+      validation,
+      read,
+      write,
+      login,
+      storeOps,
+      scale,
+      memoryStore,
+      browserTabs,
+    };
+    const results: Results = { ...measured, targets: checkTargets(measured) };
+    save(results);
+    run.log("done");
+  } finally {
+    await pool.stop();
+    await services.dispose();
+  }
+}
 
-  const lines = [
-    `# Stint benchmark results`,
-    "",
-    `${startedAt}, Node ${process.version}, ${quick ? "quick" : "full"} run. Ratios are against a baseline measured in the same run, alternating.`,
-    "",
-    "## Session validation (load + validate, no touch due)",
-    "",
-    "| variant | validations/s | ratio to baseline | store writes per validation |",
-    "| --- | ---: | ---: | ---: |",
-    ...validation.map(
-      (r) =>
-        `| ${r.variant} | ${Math.round(r.opsPerSecond).toLocaleString("en")} | ${fixed(r.ratioToBaseline)} | ${fixed(r.storeWritesPerValidation, 0)} |`,
-    ),
-    "",
-    "## HTTP read path (GET of a session-protected route, 10 connections)",
-    "",
-    "| variant | requests/s | ratio to bare | server CPU per request | CPU vs bare | store writes per read |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ...httpRead.map(
-      (r) =>
-        `| ${r.variant} | ${Math.round(r.requestsPerSecond).toLocaleString("en")} | ${fixed(r.ratioToBare)} | ${fixed(r.cpuMicrosPerRequest, 1)} µs | ${fixed(r.cpuRatioToBare)}× | ${fixed(r.storeWritesPerRead, 0)} |`,
-    ),
-    "",
-  ];
-  const markdown = lines.join("\n");
-  console.log(`\n${markdown}`);
+function save(results: Results): void {
   const dir = new URL("./results/", import.meta.url).pathname;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    `${dir}latest.json`,
-    `${JSON.stringify({ startedAt, node: process.version, quick, validation, httpRead }, null, 2)}\n`,
+  const markdown = renderMarkdown(results);
+  const chart = readRatioChart(
+    results.read.rows,
+    `${results.quick ? "Quick" : "Full"} run, ${results.startedAt.slice(0, 10)}, Node ${results.node}, ${results.machine.cpus} cores; autocannon on loopback, 10 connections, variants alternated round by round.`,
   );
+  writeFileSync(`${dir}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${dir}latest.md`, markdown);
+  writeFileSync(`${dir}read-ratios.svg`, chart);
+  const docs = new URL("../docs/", import.meta.url).pathname;
+  mkdirSync(docs, { recursive: true });
+  copyFileSync(`${dir}read-ratios.svg`, `${docs}bench-read-ratios.svg`);
+  console.log(`\n${markdown}`);
 }
 
 main().catch((error) => {

@@ -1,4 +1,5 @@
 /** autocannon against one benchmark server and route. */
+import type { IncomingHttpHeaders } from "node:http";
 import autocannon from "autocannon";
 import { ROUTES, type Route, USER_AGENT } from "../servers/common.js";
 import type { ServerChild } from "./children.js";
@@ -43,8 +44,8 @@ export async function load(server: ServerChild, route: Route, options: LoadOptio
           ? {
               setupRequest: (request: autocannon.Request, context: CookieContext) =>
                 context.cookie ? { ...request, headers: { ...request.headers, cookie: context.cookie } } : request,
-              onResponse: (_status: number, _body: string, context: CookieContext, headers: Record<string, unknown>) => {
-                const cookie = setCookies(headers);
+              onResponse: (_status: number, _body: string, context: CookieContext, headers?: IncomingHttpHeaders) => {
+                const cookie = setCookies(headers ?? {});
                 if (cookie) context.cookie = cookie;
               },
             }
@@ -60,7 +61,7 @@ export async function load(server: ServerChild, route: Route, options: LoadOptio
 }
 
 /** The `name=value` pairs of an answer's Set-Cookie headers (names in any case), joined for a Cookie header. */
-function setCookies(headers: Record<string, unknown>): string | undefined {
+function setCookies(headers: IncomingHttpHeaders): string | undefined {
   const lines: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
     if (name.toLowerCase() !== "set-cookie") continue;

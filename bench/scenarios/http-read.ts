@@ -3,9 +3,10 @@
  * session cookie, through node:http, Express, Fastify and Hono, against each framework
  * without sessions, the incumbents and bare node:http, in the same rounds.
  */
-import type { StoreKind, VariantSpec } from "../servers/common.js";
+
 import type { RunContext } from "../lib/context.js";
 import { compareRoute, type RouteComparison, stintOn } from "../lib/requests.js";
+import type { StoreKind, VariantSpec } from "../servers/common.js";
 
 export function readGroups(quick: boolean): VariantSpec[][] {
   const all: StoreKind[] = ["memory", "sqlite", "redis", "postgres"];

@@ -47,7 +47,7 @@ export async function startExpressSession(context: VariantContext): Promise<Runn
     const db = new Database(join(context.dir, "express-session.db"));
     db.pragma("journal_mode = WAL");
     store = new SqliteStore({ client: db, expired: { clear: true, intervalMs: 900_000 } });
-    closeStore = async () => db.close();
+    closeStore = async () => void db.close();
   } else {
     store = new session.MemoryStore();
   }

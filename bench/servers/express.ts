@@ -1,7 +1,16 @@
 /** Express 5 without sessions, and Stint through its Express adapter (examples/express.ts). */
 import express from "express";
 import { commitSession, requireSession, stintExpress } from "../../src/adapters/express.js";
-import { listen, NO_COUNTERS, nextCounter, OK, ROUTES, type RunningVariant, USER_ID, type VariantContext } from "./common.js";
+import {
+  listen,
+  NO_COUNTERS,
+  nextCounter,
+  OK,
+  ROUTES,
+  type RunningVariant,
+  USER_ID,
+  type VariantContext,
+} from "./common.js";
 import { benchStint } from "./stint.js";
 
 export async function startNone(): Promise<RunningVariant> {

@@ -3,7 +3,16 @@ import { getRequestListener } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
 import { requireSession, type StintEnv, stintHono } from "../../src/adapters/hono.js";
-import { listen, NO_COUNTERS, nextCounter, OK, ROUTES, type RunningVariant, USER_ID, type VariantContext } from "./common.js";
+import {
+  listen,
+  NO_COUNTERS,
+  nextCounter,
+  OK,
+  ROUTES,
+  type RunningVariant,
+  USER_ID,
+  type VariantContext,
+} from "./common.js";
 import { benchStint } from "./stint.js";
 
 export async function startNone(): Promise<RunningVariant> {

@@ -29,7 +29,10 @@ export async function openStore(kind: StoreKind, context: VariantContext): Promi
 /** Stint on the variant's store, every store call counted. */
 export async function benchStint(context: VariantContext): Promise<{ stint: Stint; counters: CounterSource }> {
   const store = countingStore(await openStore(context.spec.store ?? "memory", context));
-  return { stint: createStint({ store, secret: SECRET }), counters: { calls: () => ({ ...store.calls }), writes: store.writes } };
+  return {
+    stint: createStint({ store, secret: SECRET }),
+    counters: { calls: () => ({ ...store.calls }), writes: store.writes },
+  };
 }
 
 function required(url: string | undefined, what: string): string {

@@ -5,11 +5,11 @@
  * (deleteExpiredInBatches) while monitorEventLoopDelay records the longest stall.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { finish, workerInput } from "../lib/worker.js";
-import { percentile, randomIds, sessionRecord } from "../lib/records.js";
 import { deleteExpiredInBatches } from "../../src/stores/cleanup.js";
 import type { Store } from "../../src/stores/store.js";
-import { fillPostgres, fillRedis, fillSqlite, type Filled } from "./fill.js";
+import { percentile, randomIds, sessionRecord } from "../lib/records.js";
+import { finish, workerInput } from "../lib/worker.js";
+import { type FillInput, fillPostgres, fillRedis, fillSqlite } from "./fill.js";
 
 export interface ScaleInput {
   store: "sqlite" | "redis" | "postgres";
@@ -44,15 +44,20 @@ async function main() {
   const ids = randomIds(input.sessions);
   // The first `expired` sessions expire in an hour, the others in a day; cleanup runs "two
   // hours from now", so exactly the first ones are due.
-  const record = (index: number) =>
-    sessionRecord(ids[index] as string, index, now, now + (index < input.expired ? HOUR : 24 * HOUR));
-  const started = performance.now();
-  const fill: Record<ScaleInput["store"], () => Promise<Filled>> = {
-    sqlite: () => fillSqlite(input.dir, input.sessions, record, now),
-    redis: () => fillRedis(input.url ?? "", input.sessions, record, now),
-    postgres: () => fillPostgres(input.url ?? "", input.sessions, input.expired, record, now),
+  const soonAt = now + HOUR;
+  const lateAt = now + 24 * HOUR;
+  const fill: FillInput = {
+    location: input.store === "sqlite" ? input.dir : (input.url ?? ""),
+    ids,
+    record: (index) => sessionRecord(ids[index] as string, index, now, index < input.expired ? soonAt : lateAt),
+    expired: input.expired,
+    soonAt,
+    lateAt,
+    now,
   };
-  const filled = await fill[input.store]();
+  const started = performance.now();
+  const fillers = { sqlite: fillSqlite, redis: fillRedis, postgres: fillPostgres };
+  const filled = await fillers[input.store](fill);
   const insertSeconds = (performance.now() - started) / 1000;
 
   const timings = await lookups(filled.store, ids, input.expired, input.lookups, now);

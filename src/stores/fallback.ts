@@ -28,10 +28,24 @@ export function fallbackStore(guardedPrimary: Store, fallback: Store = memorySto
     }
   }
 
-  /** Reads try the primary, then the sessions created in memory during an outage. */
+  /**
+   * Reads try the primary, then the sessions created in memory during an outage. While the
+   * primary is down, a session the fallback does not know may well exist in the primary:
+   * that is still 503, never "no session", so nobody is signed out by the outage.
+   */
   async function either<T>(onPrimary: () => Promise<T>, onFallback: () => Promise<T>, missing: (value: T) => boolean) {
-    const value = await attempt(onPrimary, onFallback);
-    return missing(value) && !degraded ? onFallback() : value;
+    let value: T;
+    try {
+      value = await onPrimary();
+      degraded = false;
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      degraded = true;
+      const kept = await onFallback();
+      if (missing(kept)) throw error;
+      return kept;
+    }
+    return missing(value) ? onFallback() : value;
   }
 
   return {

@@ -346,6 +346,13 @@ function describeOutage(name: string, available: boolean, startBackend: () => Pr
         expect(health.body.status).toBe("degraded");
         expect(health.body.store.detail).toBe("degraded");
 
+        // A session of the primary is not known to the fallback: 503, and the cookie is kept,
+        // so the outage signs nobody out.
+        const during = await old.browser.get("/api/session");
+        expect(during.status).toBe(503);
+        expect(during.body.error.code).toBe("store_unavailable");
+        expect(during.setCookies).toHaveLength(0);
+
         // A visitor arriving now gets a session, can sign up, and use it.
         const visitor = new TestBrowser(server.target);
         const csrf = await visitor.get("/api/session/csrf-token");

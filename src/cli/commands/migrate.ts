@@ -1,6 +1,6 @@
 import { migrateSessions } from "../../stores/migrate.js";
 import { type FlagSpec, readFlags, stringFlag, UsageError } from "../args.js";
-import { openBackend } from "../context.js";
+import { openStoreUrl, redact } from "../../stores/from-url.js";
 
 export const migrateFlags: Record<string, FlagSpec> = {
   from: { type: "string" },
@@ -14,11 +14,15 @@ export async function migrateCommand(argv: string[], out: (line: string) => void
   const fromUrl = stringFlag(flags, "from");
   const toUrl = stringFlag(flags, "to");
   if (!fromUrl || !toUrl) throw new UsageError("Give both --from URL and --to URL.");
-  const from = await openBackend(fromUrl);
-  const to = await openBackend(toUrl).catch(async (error) => {
-    await from.store.close();
-    throw error;
-  });
+  // Only the stores: migration never touches the demo's users.
+  const from = { ...(await openStoreUrl(fromUrl)), label: redact(fromUrl) };
+  const to = await openStoreUrl(toUrl).then(
+    (opened) => ({ ...opened, label: redact(toUrl) }),
+    async (error) => {
+      await from.store.close();
+      throw error;
+    },
+  );
   try {
     const report = await migrateSessions(from.store, to.store, {
       after: stringFlag(flags, "after"),

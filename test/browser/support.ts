@@ -1,0 +1,431 @@
+/**
+ * Shared setup of the browser tests: the demo bundle (built once when missing or stale), a
+ * real Stint serving the demo on 127.0.0.1 with every request recorded, one headless Chromium
+ * per test file (Debian's, through playwright-core) with a fresh context per test, and
+ * helpers that register and sign in through the real pages.
+ *
+ * One browser CONTEXT is one browser: its pages share cookies, BroadcastChannel and Web
+ * Locks. Two contexts are two devices.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { createStint, type Stint } from "../../src/app/stint.js";
+import { createPasswordHasher } from "../../src/auth/password.js";
+import { sqliteUserStore } from "../../src/auth/users.js";
+import type { PolicyOptions } from "../../src/core/policy.js";
+import { demoListener } from "../../src/demo/listener.js";
+import { serve } from "../../src/http/adapters/node.js";
+import { openStoreUrl } from "../../src/stores/from-url.js";
+import { TEST_SECRET } from "../support/api-target.js";
+import { TestBrowser } from "../support/browser.js";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/** How long any single wait in these tests may take. */
+export const WAIT_MS = 5_000;
+export const PASSWORD = "correct horse battery";
+
+// ---- Chromium ---------------------------------------------------------------------------
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const chromiumFound = existsSync(CHROMIUM_PATH);
+
+/**
+ * Skip the browser suites only on a developer machine without Chromium. Under CI a missing
+ * Chromium is a failure: `launchChromium` throws.
+ */
+export const skipBrowser = !chromiumFound && !process.env.CI;
+if (skipBrowser) {
+  console.warn(
+    `[browser] No Chromium at ${CHROMIUM_PATH}: the browser tests are skipped. ` +
+      "Install it (apt-get install -y chromium) or set CHROMIUM_PATH.",
+  );
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!chromiumFound) {
+    throw new Error(`No Chromium at ${CHROMIUM_PATH}; the browser tests need it under CI (set CHROMIUM_PATH).`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+const BASE_USER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+const userAgents = new WeakMap<BrowserContext, string>();
+let contextCount = 0;
+
+/** The user agent every page of `context` sends: how the server's request log names a browser. */
+export function agentOf(context: BrowserContext): string {
+  const userAgent = userAgents.get(context);
+  if (!userAgent) throw new Error("Not a context of useChromium().");
+  return userAgent;
+}
+
+/**
+ * One Chromium for the test file (launched in `beforeAll`), and a new context per test, closed
+ * after it. Call inside a `describe`.
+ */
+export function useChromium(): { readonly browser: Browser; newContext(): Promise<BrowserContext> } {
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    await ensureDemoBundle();
+    browser = await launchChromium();
+  });
+  afterEach(async () => {
+    await Promise.allSettled(contexts.splice(0).map((context) => context.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error("Chromium is not running.");
+      return browser;
+    },
+    /** A new browser (context) with its own user agent, so the server can tell its requests apart. */
+    async newContext() {
+      if (!browser) throw new Error("Chromium is not running.");
+      const userAgent = `${BASE_USER_AGENT} stint-test/${process.pid}-${++contextCount}`;
+      const context = await browser.newContext({ userAgent });
+      userAgents.set(context, userAgent);
+      context.setDefaultTimeout(WAIT_MS);
+      context.setDefaultNavigationTimeout(WAIT_MS);
+      contexts.push(context);
+      return context;
+    },
+  };
+}
+
+// ---- the demo bundle --------------------------------------------------------------------
+
+const bundlePath = join(root, "demo/public/assets/app.js");
+const bundleSources = ["demo/src", "src/client", "src/demo", "src/client.ts"];
+
+function newestMtime(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+function bundleIsFresh(): boolean {
+  if (!existsSync(bundlePath)) return false;
+  const built = statSync(bundlePath).mtimeMs;
+  return bundleSources.every((source) => newestMtime(join(root, source)) <= built);
+}
+
+/** Builds demo/public/assets/app.js (scripts/build-demo.mjs) unless it is newer than its sources. */
+export async function ensureDemoBundle(): Promise<void> {
+  if (bundleIsFresh()) return;
+  // Test files run in parallel processes: one builds, the others wait and find it fresh.
+  await withLock("stint-browser-bundle", async () => {
+    if (bundleIsFresh()) return;
+    await run(process.execPath, ["scripts/build-demo.mjs"], { cwd: root });
+  });
+}
+
+/** A lock between processes: a directory in the temp folder (stale after 60 s). */
+async function withLock<T>(name: string, action: () => Promise<T>): Promise<T> {
+  const dir = join(tmpdir(), `${name}.lock`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      break;
+    } catch {
+      const age = Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 60_000) rmSync(dir, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for the lock ${dir}.`);
+      await sleep(50);
+    }
+  }
+  try {
+    return await action();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- the server -------------------------------------------------------------------------
+
+/** One request as the server saw it. */
+export interface SeenRequest {
+  at: number;
+  method: string;
+  path: string;
+  userAgent: string;
+}
+
+export interface DemoServer {
+  url: string;
+  stint: Stint;
+  /** Every request since the start, in arrival order. */
+  readonly requests: SeenRequest[];
+  /** Event streams (`GET /api/session/events`) open right now, by user agent. */
+  openStreams(userAgent?: string): number;
+  /** Requests after `since` (epoch ms), optionally of one user agent only. */
+  requestsSince(since: number, userAgent?: string): SeenRequest[];
+  close(): Promise<void>;
+}
+
+export const EVENTS_PATH = "/api/session/events";
+
+/** Cheap argon2id: these tests exercise sessions in a browser, not the hash's cost. */
+const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });
+
+/**
+ * A real Stint (SQLite in a temp folder) serving the API and the demo on 127.0.0.1, port 0.
+ * The default idle timeout is 30 minutes, short enough for the countdown to show seconds.
+ */
+export async function startDemoServer(policy: PolicyOptions = {}): Promise<DemoServer> {
+  const dir = mkdtempSync(join(tmpdir(), "stint-browser-"));
+  const { store, database } = await openStoreUrl(`sqlite:${join(dir, "stint.db")}`);
+  const stint = createStint({
+    store,
+    secret: TEST_SECRET,
+    idleTimeout: "30m",
+    absoluteTimeout: "8h",
+    ...policy,
+    accounts: { users: sqliteUserStore({ database: database! }), hasher },
+  });
+  const running = await serve(stint, {
+    port: 0,
+    host: "127.0.0.1",
+    shutdownTimeoutMs: 1_000,
+    fallback: demoListener(stint),
+  });
+  const requests: SeenRequest[] = [];
+  const streams = new Map<ServerResponse, string>();
+  running.server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    const path = (request.url ?? "/").split("?", 1)[0] ?? "/";
+    const userAgent = request.headers["user-agent"] ?? "";
+    requests.push({ at: Date.now(), method: request.method ?? "GET", path, userAgent });
+    if (path === EVENTS_PATH) {
+      streams.set(response, userAgent);
+      response.once("close", () => streams.delete(response));
+    }
+  });
+  return {
+    url: running.url,
+    stint,
+    requests,
+    openStreams: (userAgent) => [...streams.values()].filter((ua) => !userAgent || ua === userAgent).length,
+    requestsSince: (since, userAgent) =>
+      requests.filter((seen) => seen.at >= since && (!userAgent || seen.userAgent === userAgent)),
+    async close() {
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A demo server for the test file: started in `beforeAll`, closed in `afterAll`. */
+export function useDemoServer(policy: PolicyOptions = {}): { readonly server: DemoServer } {
+  let server: DemoServer | undefined;
+  beforeAll(async () => {
+    server = await startDemoServer(policy);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error("The demo server is not running.");
+      return server;
+    },
+  };
+}
+
+// ---- accounts ---------------------------------------------------------------------------
+
+let accounts = 0;
+
+export function uniqueUsername(prefix = "user"): string {
+  return `${prefix}${++accounts}_${process.pid}_${Date.now() % 100_000}`;
+}
+
+/** Creates an account over HTTP (not through a browser) and signs that HTTP client out again. */
+export async function createAccount(server: DemoServer, username = uniqueUsername()): Promise<string> {
+  const client = new TestBrowser({ baseUrl: server.url, fetch: (request) => fetch(request) });
+  const answer = await client.post("/api/auth/register", { username, password: PASSWORD });
+  if (answer.status !== 201) throw new Error(`register answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+  await client.delete("/api/session");
+  return username;
+}
+
+// ---- pages ------------------------------------------------------------------------------
+
+/** Waits until the page script has read the session (`body[data-stint-ready]`). */
+export async function waitReady(page: Page): Promise<void> {
+  await page.waitForSelector("body[data-stint-ready]", { state: "attached", timeout: WAIT_MS });
+}
+
+/** Opens `count` tabs of `context` on `path`, each ready. */
+export async function openTabs(context: BrowserContext, server: DemoServer, count: number, path: string) {
+  const pages = await Promise.all(Array.from({ length: count }, () => context.newPage()));
+  await Promise.all(pages.map((page) => goto(page, server, path)));
+  return pages;
+}
+
+export async function goto(page: Page, server: DemoServer, path: string): Promise<void> {
+  await page.goto(new URL(path, server.url).href);
+  await waitReady(page);
+}
+
+/** The path of the page's current URL. */
+export function pathOf(page: Page): string {
+  return new URL(page.url()).pathname;
+}
+
+/** Waits for the page to be at `path` (and its script ready); resolves with when it got there (epoch ms). */
+export async function arrivedAt(page: Page, path: string, timeout = WAIT_MS): Promise<number> {
+  await page.waitForURL((url) => url.pathname === path, { timeout, waitUntil: "commit" });
+  const at = Date.now();
+  await waitReady(page);
+  return at;
+}
+
+/** Signs in through the page's login form (the page must be on /login). */
+export async function submitLogin(page: Page, username: string, options: { remember?: boolean } = {}): Promise<void> {
+  await page.fill('form[data-stint="login-form"] input[name="username"]', username);
+  await page.fill('form[data-stint="login-form"] input[name="password"]', PASSWORD);
+  if (options.remember) await page.check('form[data-stint="login-form"] input[name="remember"]');
+  await page.click('form[data-stint="login-form"] button[type="submit"]');
+}
+
+/** Goes to /login and signs in; resolves once the page is on the dashboard. */
+export async function signIn(page: Page, server: DemoServer, username: string): Promise<void> {
+  await goto(page, server, "/login");
+  await submitLogin(page, username);
+  await arrivedAt(page, "/");
+}
+
+/** Registers through /register; resolves once the page is on the dashboard. */
+export async function register(page: Page, server: DemoServer, username = uniqueUsername()): Promise<string> {
+  await goto(page, server, "/register");
+  await page.fill('form[data-stint="register-form"] input[name="username"]', username);
+  await page.fill('form[data-stint="register-form"] input[name="password"]', PASSWORD);
+  await page.click('form[data-stint="register-form"] button[type="submit"]');
+  await arrivedAt(page, "/");
+  return username;
+}
+
+/** Clicks the dashboard's "Sign out". */
+export async function clickSignOut(page: Page): Promise<void> {
+  await page.click('form[data-stint="logout-form"] button');
+}
+
+export function isLeader(page: Page): Promise<boolean> {
+  return page.evaluate(() => window.stintDemo?.client.isLeader ?? false);
+}
+
+export async function leaders(pages: readonly Page[]): Promise<Page[]> {
+  const flags = await Promise.all(pages.map(isLeader));
+  return pages.filter((_, index) => flags[index]);
+}
+
+/** Waits until exactly one of `pages` leads and returns it. */
+export async function theLeader(pages: readonly Page[], timeout = WAIT_MS): Promise<Page> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const leading = await leaders(pages);
+    if (leading.length === 1 && leading[0]) return leading[0];
+    if (Date.now() > deadline) throw new Error(`Expected one leading tab, found ${leading.length}.`);
+    await sleep(50);
+  }
+}
+
+/** The countdown's text on the dashboard. */
+export function remainingText(page: Page): Promise<string> {
+  return page.locator('[data-stint="remaining"]').innerText();
+}
+
+/** "29:54" → 1794 seconds. */
+export function secondsOf(text: string): number {
+  const match = /^(\d+):(\d{2})$/.exec(text.trim());
+  if (!match) throw new Error(`Not a mm:ss countdown: ${JSON.stringify(text)}`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+/**
+ * Records in each page the time (page clock, epoch ms: the same clock as this process) of the
+ * first client event `name` from now on; read it with `eventTime`.
+ */
+export async function watchEvent(pages: readonly Page[], name: "state" | "leader" | "logout" | "warning") {
+  await Promise.all(
+    pages.map((page) =>
+      page.evaluate((event) => {
+        const times = ((window as unknown as { stintTimes?: Record<string, number> }).stintTimes ??= {});
+        delete times[event];
+        window.stintDemo?.client.on(event, (payload: unknown) => {
+          if (event === "leader" && !(payload as { isLeader: boolean }).isLeader) return;
+          times[event] ??= Date.now();
+        });
+      }, name),
+    ),
+  );
+}
+
+export function eventTime(page: Page, name: string): Promise<number | null> {
+  return page.evaluate(
+    (event) => (window as unknown as { stintTimes?: Record<string, number> }).stintTimes?.[event] ?? null,
+    name,
+  );
+}
+
+/** Polls a condition of this process (the server's request log, say) every 25 ms. */
+export async function waitUntil(check: () => boolean, what: string, timeout = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
+    await sleep(25);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---- measurements -----------------------------------------------------------------------
+
+export const RESULTS_PATH = join(tmpdir(), "stint-browser-results.json");
+
+/**
+ * Prints a figure for the issue's report (`[measure] …`) and merges it into RESULTS_PATH, a
+ * JSON object shared by every browser test file of the run.
+ */
+export async function recordMeasure(name: string, value: unknown, line: string): Promise<void> {
+  console.log(`[measure] ${line}`);
+  await withLock("stint-browser-results", async () => {
+    let results: Record<string, unknown> = {};
+    try {
+      results = JSON.parse(readFileSync(RESULTS_PATH, "utf8")) as Record<string, unknown>;
+    } catch {
+      // First figure of the run, or an unreadable file: start over.
+    }
+    results[name] = value;
+    results.updatedAt = new Date().toISOString();
+    writeFileSync(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
+  });
+}
