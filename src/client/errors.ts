@@ -1,16 +1,7 @@
-/** The error codes of API.md's table. */
-export type ApiErrorCode =
-  | "bad_request"
-  | "no_session"
-  | "invalid_credentials"
-  | "origin_mismatch"
-  | "csrf_invalid"
-  | "not_found"
-  | "conflict"
-  | "username_taken"
-  | "payload_too_large"
-  | "rate_limited"
-  | "store_unavailable";
+import type { ErrorCode } from "../core/errors.js";
+
+/** The error codes of API.md's table: the server's own type (type-only, nothing is bundled). */
+export type ApiErrorCode = ErrorCode;
 
 /**
  * Every code a `StintClientError` can carry: the server's own, plus `network_error` (no

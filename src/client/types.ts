@@ -1,31 +1,14 @@
+import type { PublicUser, SessionInfo as ServerSessionInfo } from "../http/session-info.js";
 import { StintClientError } from "./errors.js";
 
+/**
+ * API.md's shapes are the server's own types (type-only imports: nothing of the server is
+ * bundled), so the client cannot drift from what the handler sends.
+ */
+export type SessionInfo = ServerSessionInfo;
 /** The `session` part of API.md's `SessionInfo`. */
-export interface SessionDetails {
-  /** Public id, never the secret. */
-  id: string;
-  userId: string | null;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  absoluteExpiresAt: string;
-  elapsedSeconds: number;
-  remainingSeconds: number;
-  persistent: boolean;
-  authenticatedAt: string | null;
-}
-
-export interface SessionUser {
-  id: string;
-  username: string;
-}
-
-/** `GET /api/session`, `POST /api/session/extend`, login and register all answer this. */
-export interface SessionInfo {
-  session: SessionDetails;
-  user: SessionUser | null;
-  csrfToken: string;
-}
+export type SessionDetails = ServerSessionInfo["session"];
+export type SessionUser = PublicUser;
 
 /** `GET` and `PATCH /api/session/state`. */
 export interface StateSnapshot<State> {

@@ -37,6 +37,8 @@ describe.skipIf(skipBrowser)("demo in Chromium: three tabs of one browser", () =
     await submitLogin(first, username);
     const signedIn = await Promise.all(tabs.map((tab) => arrivedAt(tab, "/")));
     const signInMs = Math.max(...signedIn) - signInStarted;
+    console.log("REQ", server.requestsSince(signInStarted - 100).map((r) => `${r.at - signInStarted} ${r.method} ${r.path}`).join("\n"));
+    console.log("DEBUG", signedIn.map((t) => t - signInStarted), await Promise.all(tabs.map((t) => t.evaluate(() => [document.visibilityState, document.hasFocus()]))));
     expect(signInMs).toBeLessThan(1000);
     for (const tab of tabs) await expect(tab.locator("h1").innerText()).resolves.toContain(username);
 
@@ -127,7 +129,7 @@ describe.skipIf(skipBrowser)("demo in Chromium: three tabs of one browser", () =
         { timeout: 2000 },
       );
       await tab.waitForSelector('[data-stint="toast"]:text-matches("^Updated from another tab")', { timeout: 2000 });
-      await expect(tab.locator('[data-stint="workspace-label"]').innerText()).resolves.toBe("Globex");
+      await expect(tab.locator('[data-stint="workspace-label"]').textContent()).resolves.toBe("Globex");
     }
     const arrivals = await Promise.all(others.map((tab) => eventTime(tab, "state")));
     const stateMs = Math.max(...arrivals.map((at) => (at ?? Number.POSITIVE_INFINITY) - changedAt));
