@@ -1,6 +1,6 @@
+import { openStoreUrl, redact } from "../../stores/from-url.js";
 import { migrateSessions } from "../../stores/migrate.js";
 import { type FlagSpec, readFlags, stringFlag, UsageError } from "../args.js";
-import { openStoreUrl, redact } from "../../stores/from-url.js";
 
 export const migrateFlags: Record<string, FlagSpec> = {
   from: { type: "string" },
