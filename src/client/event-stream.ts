@@ -71,6 +71,16 @@ export class SessionEventStream {
     this.#connect();
   }
 
+  /**
+   * The network is back: a stream waiting out its backoff reconnects now instead of up to
+   * 30 s later. Does nothing while a connection is open or being opened.
+   */
+  reconnectNow(): void {
+    if (!this.#running || this.#source !== null) return;
+    this.#clock.clearTimeout(this.#retry);
+    this.#connect();
+  }
+
   stop(): void {
     this.#running = false;
     this.#clock.clearTimeout(this.#retry);
@@ -131,8 +141,15 @@ export class SessionEventStream {
           this.stop();
           return;
         }
+        // reconnectNow() may have connected while the check was out.
+        if (this.#source !== null) return;
         this.#clock.clearTimeout(this.#retry);
-        this.#retry = this.#clock.setTimeout(() => this.#connect(), backoffMs(attempt, 1000, 30_000));
+        this.#retry = this.#clock.setTimeout(
+          () => {
+            if (this.#source === null) this.#connect();
+          },
+          backoffMs(attempt, 1000, 30_000),
+        );
       },
       () => this.stop(),
     );

@@ -62,6 +62,11 @@ export class LeaderWork {
     }
   }
 
+  /** The network is back: skip what is left of the stream's reconnect backoff. */
+  reconnectNow(): void {
+    this.#stream?.reconnectNow();
+  }
+
   get streaming(): boolean {
     return this.#stream?.running ?? false;
   }

@@ -266,6 +266,7 @@ export class SessionClient<State extends SessionState = SessionState> {
         // GET /api/session is passive: looking does not keep the session alive.
         returned: () => this.#requestSync("remote"),
         online: () => {
+          this.#leaderWork.reconnectNow();
           this.#requestSync("remote");
           this.#requestStateRefresh("remote");
         },

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Stint } from "../app/stint.js";
-import { clientOf } from "../http/adapters/node.js";
+import { clientOf, requestOrigin } from "../http/adapters/node.js";
 
 export interface ApiCall {
   method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -46,7 +46,7 @@ export async function callApi(
   if (call.csrfToken) headers.set("x-csrf-token", call.csrfToken);
   if (call.body) headers.set("content-type", "application/json");
   const answer = await stint.handler(
-    new Request(new URL(call.path, originOf(request)), {
+    new Request(new URL(call.path, requestOrigin(request, { ...options, secure: stint.manager.secure })), {
       method: call.method,
       headers,
       body: call.body ? JSON.stringify(call.body) : undefined,
@@ -69,15 +69,6 @@ export async function callApi(
     error: answer.ok ? null : errorOf(body, answer.status),
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
   };
-}
-
-/** The origin the node adapter gives the API for this same request, so both see one origin. */
-function originOf(request: IncomingMessage): string {
-  try {
-    return new URL(`http://${request.headers.host ?? "localhost"}`).origin;
-  } catch {
-    return "http://localhost";
-  }
 }
 
 function errorOf(body: unknown, status: number): { code: string; message: string } {

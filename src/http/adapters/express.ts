@@ -13,7 +13,7 @@ import type { JsonObject } from "../../stores/store.js";
 import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
 import { errorResponse } from "../json.js";
-import { sendWebResponse, toWebRequest } from "./node.js";
+import { requestOrigin, requestUrl, sendWebResponse, toWebRequest } from "./node.js";
 
 /** Augment it to type `req.session`: `declare module "stint/adapters/express" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -135,14 +135,15 @@ function ownerOf(req: ExpressRequest): Stint<StintSessionData> {
  */
 function toStintRequest(req: ExpressRequest, signal: AbortSignal, raw?: string | Uint8Array<ArrayBuffer>): Request {
   const body = raw ?? parsedBody(req);
-  if (body === undefined && !req.readableDidRead) return toWebRequest(req, signal, req.protocol === "https");
+  const origin = requestOrigin(req, { secure: req.protocol === "https" });
+  if (body === undefined && !req.readableDidRead) return toWebRequest(req, signal, origin);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (typeof value === "string" && name !== "content-length" && name !== "transfer-encoding") {
       headers.set(name, value);
     }
   }
-  const url = new URL(req.url, `${req.protocol}://${req.headers.host ?? "localhost"}`);
+  const url = requestUrl(origin, req.originalUrl);
   const bodyless = req.method === "GET" || req.method === "HEAD";
   return new Request(url, { method: req.method, headers, signal, body: bodyless ? undefined : body });
 }

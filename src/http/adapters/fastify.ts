@@ -6,7 +6,7 @@ import type { JsonObject } from "../../stores/store.js";
 import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
 import { errorResponse } from "../json.js";
-import { toWebRequest } from "./node.js";
+import { requestOrigin, toWebRequest } from "./node.js";
 
 /** Augment it to type `request.session`: `declare module "stint/adapters/fastify" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -81,7 +81,11 @@ async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOpti
         abort.abort();
         streams.delete(abort);
       });
-      const web = toWebRequest(request.raw, abort.signal, request.protocol === "https");
+      const web = toWebRequest(
+        request.raw,
+        abort.signal,
+        requestOrigin(request.raw, { secure: request.protocol === "https" }),
+      );
       return reply.send(await stint.handler(web, { ip: request.ip }));
     };
     api.all("/api/*", serveApi);

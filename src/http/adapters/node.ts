@@ -23,10 +23,49 @@ export function clientOf(request: IncomingMessage, trustProxy = false): ClientCo
   return { ip: first || request.socket.remoteAddress || null, userAgent: request.headers["user-agent"] ?? null };
 }
 
-/** A Web Request for node:http's request; aborting when the client goes away. */
-export function toWebRequest(request: IncomingMessage, signal: AbortSignal, secure = false): Request {
-  const host = request.headers.host ?? "localhost";
-  const url = new URL(request.url ?? "/", `${secure ? "https" : "http"}://${host}`);
+/**
+ * The origin the browser used to reach this server: the scheme is https on a TLS socket, with
+ * secure cookies (they only travel over HTTPS), or behind a trusted proxy that says so; the
+ * host is the Host header (or a trusted proxy's X-Forwarded-Host). A Host header that is not a
+ * host gives "http://localhost", which no browser sends as Origin, so unsafe requests fail
+ * the origin check instead of the server failing with 500.
+ */
+export function requestOrigin(
+  request: IncomingMessage,
+  options: { trustProxy?: boolean; secure?: boolean } = {},
+): string {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return typeof value === "string" ? value.split(",")[0]?.trim() : undefined;
+  };
+  const forwardedProto = options.trustProxy ? header("x-forwarded-proto") : undefined;
+  const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
+  const scheme = encrypted || options.secure || forwardedProto === "https" ? "https" : "http";
+  const host = (options.trustProxy ? header("x-forwarded-host") : undefined) ?? request.headers.host ?? "localhost";
+  try {
+    return new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return "http://localhost";
+  }
+}
+
+/**
+ * The URL of a request target at `origin`. Never `new URL(target, origin)`: a target like
+ * `//evil.example/api/…` would then name another host, whose origin the Origin check would
+ * take for the server's own.
+ */
+export function requestUrl(origin: string, target: string | undefined): URL {
+  const path = target?.startsWith("/") ? target : `/${target ?? ""}`;
+  try {
+    return new URL(`${origin}${path}`);
+  } catch {
+    return new URL(`${origin}/`);
+  }
+}
+
+/** A Web Request for node:http's request, at `origin`; aborting when the client goes away. */
+export function toWebRequest(request: IncomingMessage, signal: AbortSignal, origin = requestOrigin(request)): Request {
+  const url = requestUrl(origin, request.url);
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || name.startsWith(":")) continue;
@@ -97,7 +136,12 @@ export function nodeListener<Data extends JsonObject>(
     });
     const client = clientOf(request, options.trustProxy);
     stint
-      .handler(toWebRequest(request, abort.signal), { ip: client.ip })
+      .handler(
+        toWebRequest(request, abort.signal, requestOrigin(request, { ...options, secure: stint.manager.secure })),
+        {
+          ip: client.ip,
+        },
+      )
       .then((answer) => sendWebResponse(answer, response))
       .catch((error: unknown) => {
         console.error("stint: node adapter failed", error);
