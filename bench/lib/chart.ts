@@ -26,9 +26,10 @@ const xml = (text: string) =>
   text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 
 export function readRatioChart(rows: readonly RequestRow[], subtitle: string): string {
-  const width = 960;
+  const width = 1040;
   const labelWidth = 390;
-  const barArea = width - labelWidth - 90;
+  // Room after the longest bar for its value and the ratio to its framework alone.
+  const barArea = width - labelWidth - 230;
   const rowHeight = 22;
   const top = 92;
   const max = Math.max(1, ...rows.map((row) => row.ratioToBare));
@@ -48,7 +49,11 @@ export function readRatioChart(rows: readonly RequestRow[], subtitle: string): s
       parts.push(
         `<text x="${labelWidth - 10}" y="${y + 15}" text-anchor="end" font-size="12.5" fill="#1f2937">${xml(row.label)}</text>`,
         `<rect x="${labelWidth}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${rowHeight - 6}" rx="2" fill="${COLORS[row.kind]}"/>`,
-        `<text x="${(labelWidth + barWidth + 6).toFixed(1)}" y="${y + 15}" font-size="12" fill="#111827">${row.ratioToBare.toFixed(2)}×</text>`,
+        `<text x="${(labelWidth + barWidth + 6).toFixed(1)}" y="${y + 15}" font-size="12" fill="#111827">${row.ratioToBare.toFixed(2)}×${
+          framework !== "node" && row.ratioToFramework !== null
+            ? `<tspan fill="#6b7280"> (${row.ratioToFramework.toFixed(2)}× of ${xml(FRAMEWORK_NAMES[framework])} alone)</tspan>`
+            : ""
+        }</text>`,
       );
       y += rowHeight;
     }
@@ -64,10 +69,13 @@ export function readRatioChart(rows: readonly RequestRow[], subtitle: string): s
       `<text x="${x.toFixed(1)}" y="${bottom + 16}" text-anchor="middle" font-size="11" fill="#6b7280">${tick.toFixed(2)}×</text>`,
     );
   }
-  const legend = LEGEND.map(([kind, text], index) => {
-    const x = 16 + index * 215;
-    return `<rect x="${x}" y="52" width="14" height="14" rx="2" fill="${COLORS[kind]}"/><text x="${x + 20}" y="64" font-size="12.5" fill="#1f2937">${xml(text)}</text>`;
-  }).join("");
+  const shown = LEGEND.filter(([kind]) => rows.some((row) => row.kind === kind));
+  const legend = shown
+    .map(([kind, text], index) => {
+      const x = 16 + index * 215;
+      return `<rect x="${x}" y="52" width="14" height="14" rx="2" fill="${COLORS[kind]}"/><text x="${x + 20}" y="64" font-size="12.5" fill="#1f2937">${xml(text)}</text>`;
+    })
+    .join("");
   const height = bottom + 34;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif">`,

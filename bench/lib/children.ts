@@ -5,6 +5,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { ROUTES, USER_AGENT, type VariantSpec, variantKey } from "../servers/common.js";
 import { bundled } from "./bundle.js";
+import { setCookies } from "./load.js";
 import { type Services, Unavailable } from "./services.js";
 
 export interface ServerStats {
@@ -63,9 +64,9 @@ export class ServerChild {
       headers: { "user-agent": USER_AGENT },
     });
     await response.arrayBuffer();
-    const cookies = response.headers.getSetCookie().map((line) => line.split(";", 1)[0]);
-    if (!response.ok || cookies.length === 0) throw new Error(`${this.key}: sign-in gave ${response.status}`);
-    this.cookie = cookies.join("; ");
+    const cookie = setCookies(response.headers.getSetCookie().flatMap((line) => ["set-cookie", line]));
+    if (!response.ok || !cookie) throw new Error(`${this.key}: sign-in gave ${response.status}`);
+    this.cookie = cookie;
   }
 
   stats(): Promise<ServerStats> {

@@ -21,18 +21,18 @@ export interface Profile {
 
 export const PROFILES: Record<"quick" | "full", Profile> = {
   quick: {
-    rounds: 2,
-    seconds: 1,
-    warmSeconds: 1.5,
-    opsRequests: 300,
+    rounds: 4,
+    seconds: 0.5,
+    warmSeconds: 1,
+    opsRequests: 200,
     sessions: 100_000,
     expired: 20_000,
-    lookups: 20_000,
-    tabSeconds: 20,
+    lookups: 10_000,
+    tabSeconds: 15,
   },
   full: {
-    rounds: 3,
-    seconds: 4,
+    rounds: 5,
+    seconds: 2,
     warmSeconds: 3,
     opsRequests: 2_000,
     sessions: 1_000_000,

@@ -54,25 +54,39 @@ export async function measureOnce(slot: Slot, options: LoadOptions, redis: Redis
   };
 }
 
-/** Every slot in turn, `rounds` times; the tallies by slot id. */
+/** Every slot in turn, `rounds` times; each slot's tallies, one per round. */
 export async function alternate(
   slots: readonly Slot[],
   options: { rounds: number; seconds: number; redis: RedisCommandStats | null },
-): Promise<Map<string, Tally>> {
-  const tallies = new Map(slots.map((slot) => [slot.id, emptyTally()]));
+): Promise<Map<string, Tally[]>> {
+  const tallies = new Map(slots.map((slot) => [slot.id, [] as Tally[]]));
   for (let round = 0; round < options.rounds; round++) {
     for (const slot of slots) {
-      const measured = await measureOnce(slot, { seconds: options.seconds }, options.redis);
-      const tally = tallies.get(slot.id)!;
-      tally.requests += measured.requests;
-      tally.seconds += measured.seconds;
-      tally.cpuMicros += measured.cpuMicros;
-      tally.writes += measured.writes;
-      add(tally.calls, measured.calls);
-      add(tally.redis, measured.redis);
+      tallies.get(slot.id)?.push(await measureOnce(slot, { seconds: options.seconds }, options.redis));
     }
   }
   return tallies;
+}
+
+/** Several tallies as one. */
+export function combine(tallies: readonly Tally[]): Tally {
+  const total = emptyTally();
+  for (const tally of tallies) {
+    total.requests += tally.requests;
+    total.seconds += tally.seconds;
+    total.cpuMicros += tally.cpuMicros;
+    total.writes += tally.writes;
+    add(total.calls, tally.calls);
+    add(total.redis, tally.redis);
+  }
+  return total;
+}
+
+/** The median: one disturbed round (another process's burst) does not move it. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /**

@@ -7,7 +7,17 @@ import { variantKey } from "../servers/common.js";
 import type { ServerChild } from "./children.js";
 import type { RunContext } from "./context.js";
 import { type Kind, kindOf, labelOf } from "./labels.js";
-import { alternate, cpuPerRequest, perRequest, rate, type Slot, type Tally, warmUp } from "./measure.js";
+import {
+  alternate,
+  combine,
+  cpuPerRequest,
+  median,
+  perRequest,
+  rate,
+  type Slot,
+  type Tally,
+  warmUp,
+} from "./measure.js";
 
 export interface RequestRow {
   key: string;
@@ -62,28 +72,35 @@ export async function compareRoute(
   run.log(`  ${route}: ${slots.length} loads × ${profile.rounds} rounds × ${profile.seconds} s`);
   const tallies = await alternate(slots, { ...profile, redis: await run.redisStats() });
 
-  const bareTotal = combine(bareSlots.map((id) => tallies.get(id)!));
-  const rows: RequestRow[] = [row(BARE, bareTotal, bareTotal, null)];
+  const bareRounds = bareSlots.map((id) => tallies.get(id)!);
+  const bareAll = bareRounds.flat();
+  const rows: RequestRow[] = [row(BARE, bareAll, bareAll, null)];
   groups.forEach((group, index) => {
     const bare = tallies.get(`${index}/${variantKey(BARE)}`)!;
     for (const spec of group) {
-      const tally = tallies.get(`${index}/${variantKey(spec)}`);
-      if (!tally || variantKey(spec) === variantKey(BARE)) continue;
+      const rounds = tallies.get(`${index}/${variantKey(spec)}`);
+      if (!rounds || variantKey(spec) === variantKey(BARE)) continue;
       const own = spec.session === "none";
       const framework =
         spec.framework === "node" ? bare : tallies.get(`${index}/${variantKey(frameworkBaseline(spec.framework))}`);
-      rows.push(row(spec, tally, bare, own || !framework ? null : framework));
+      rows.push(row(spec, rounds, bare, own || !framework ? null : framework));
     }
   });
   return { rows, missing };
 }
 
-function row(spec: VariantSpec, tally: Tally, bare: Tally, framework: Tally | null): RequestRow {
+/**
+ * A variant's row. Ratios are medians over rounds of the variant against its baselines of the
+ * same round (measured seconds apart); rates and CPU are over all rounds.
+ */
+function row(spec: VariantSpec, rounds: Tally[], bare: Tally[], framework: Tally[] | null): RequestRow {
+  const tally = combine(rounds);
+  const ratioTo = (baseline: Tally[], measure: (t: Tally) => number) =>
+    median(rounds.map((round, i) => measure(round) / measure(baseline[i] ?? round)));
   const perCall: Record<string, number> = {};
   for (const [method, calls] of Object.entries(tally.calls)) perCall[method] = perRequest(calls, tally);
   const redis: Record<string, number> = {};
   for (const [command, calls] of Object.entries(tally.redis)) redis[command] = perRequest(calls, tally);
-  const redisUsed = spec.store === "redis";
   return {
     key: variantKey(spec),
     label: labelOf(spec),
@@ -92,25 +109,14 @@ function row(spec: VariantSpec, tally: Tally, bare: Tally, framework: Tally | nu
     session: spec.session,
     store: spec.store ?? null,
     requestsPerSecond: rate(tally),
-    ratioToBare: rate(tally) / rate(bare),
-    ratioToFramework: framework ? rate(tally) / rate(framework) : null,
+    ratioToBare: ratioTo(bare, rate),
+    ratioToFramework: framework ? ratioTo(framework, rate) : null,
     cpuMicrosPerRequest: cpuPerRequest(tally),
-    cpuRatioToBare: cpuPerRequest(tally) / cpuPerRequest(bare),
+    cpuRatioToBare: ratioTo(bare, cpuPerRequest),
     writesPerRequest: perRequest(tally.writes, tally),
     storeCallsPerRequest: perCall,
-    redisCommandsPerRequest: redisUsed ? redis : null,
+    redisCommandsPerRequest: spec.store === "redis" ? redis : null,
   };
-}
-
-function combine(tallies: readonly Tally[]): Tally {
-  const total: Tally = { requests: 0, seconds: 0, cpuMicros: 0, writes: 0, calls: {}, redis: {} };
-  for (const tally of tallies) {
-    total.requests += tally.requests;
-    total.seconds += tally.seconds;
-    total.cpuMicros += tally.cpuMicros;
-    total.writes += tally.writes;
-  }
-  return total;
 }
 
 /** Variants of `framework` with Stint on each of `stores`. */

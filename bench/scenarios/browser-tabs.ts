@@ -4,9 +4,13 @@
  * context (its own cookies, storage and tab channel), all three side by side against one
  * `stint serve`-equivalent server in this process (createStint + the node adapter + the demo
  * pages), which counts every request it gets by the context's User-Agent.
+ *
+ * The idle window is mostly waiting, so the run uses it for `alongside`: scenarios that count
+ * rather than time (store operations, the memory store's heap), whose load does not change
+ * what idle tabs ask for. Nothing timed runs then.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -18,6 +22,10 @@ import { SECRET, USER_AGENT } from "../servers/common.js";
 
 export interface TabsRow {
   tabs: number;
+  /** Requests while the tabs opened and signed in (page loads, assets, first API calls). */
+  startupRequests: number;
+  /** Event streams (GET /api/session/events) held open at the end of the window. */
+  openStreams: number;
   requests: number;
   requestsPerMinute: number;
   /** What was asked, by "METHOD path", over the idle window. */
@@ -43,9 +51,12 @@ const ARGS = [
 ];
 const PASSWORD = "bench-password-0123";
 
-export async function runBrowserTabs(run: RunContext): Promise<BrowserTabsResult> {
+export async function runBrowserTabs(run: RunContext, alongside: () => Promise<void>): Promise<BrowserTabsResult> {
   const seconds = run.profile.tabSeconds;
-  if (!existsSync(CHROMIUM)) return { seconds, rows: [], skipped: `no Chromium at ${CHROMIUM}` };
+  if (!existsSync(CHROMIUM)) {
+    await alongside();
+    return { seconds, rows: [], skipped: `no Chromium at ${CHROMIUM}` };
+  }
   const { chromium } = await import("playwright-core");
   const server = await startDemo();
   let browser: Browser | undefined;
@@ -59,20 +70,31 @@ export async function runBrowserTabs(run: RunContext): Promise<BrowserTabsResult
         await first.fill("#username", `tabs${tabs}`);
         await first.fill("#password", PASSWORD);
         await Promise.all([first.waitForURL(`${server.url}/`), first.click("button[type=submit]")]);
-        for (let i = 1; i < tabs; i++) await (await context.newPage()).goto(`${server.url}/`);
+        const more = Array.from({ length: tabs - 1 }, async () => (await context.newPage()).goto(`${server.url}/`));
+        await Promise.all(more);
         return context;
       }),
     );
     // Let every tab finish starting (leader election, the leader's event stream) before counting.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     run.log(`  ${TAB_COUNTS.join(", ")} idle tabs side by side for ${seconds} s`);
+    const startup = new Map([...server.counts].map(([agent, paths]) => [agent, total(paths)]));
     server.counts.clear();
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    const rows = TAB_COUNTS.map((tabs) => {
-      const paths = server.counts.get(agentFor(tabs)) ?? {};
-      const requests = Object.values(paths).reduce((a, b) => a + b, 0);
-      return { tabs, requests, requestsPerMinute: (requests / seconds) * 60, paths };
-    });
+    const idle = new Promise((resolve) => setTimeout(resolve, seconds * 1000)).then(() =>
+      TAB_COUNTS.map((tabs) => {
+        const paths = { ...server.counts.get(agentFor(tabs)) };
+        const requests = total(paths);
+        return {
+          tabs,
+          startupRequests: startup.get(agentFor(tabs)) ?? 0,
+          openStreams: server.streams.get(agentFor(tabs)) ?? 0,
+          requests,
+          requestsPerMinute: (requests / seconds) * 60,
+          paths,
+        };
+      }),
+    );
+    const [rows] = await Promise.all([idle, alongside()]);
     await Promise.all(contexts.map((context) => context.close()));
     return { seconds, rows };
   } finally {
@@ -82,6 +104,7 @@ export async function runBrowserTabs(run: RunContext): Promise<BrowserTabsResult
 }
 
 const agentFor = (tabs: number) => `${USER_AGENT} StintBench/${tabs}-tabs`;
+const total = (paths: Record<string, number>) => Object.values(paths).reduce((a, b) => a + b, 0);
 
 /** The demo as `stint serve` runs it, on SQLite, counting requests by User-Agent and path. */
 async function startDemo() {
@@ -93,15 +116,20 @@ async function startDemo() {
   });
   const listener = nodeListener(stint, { fallback: demoListener(stint) });
   const counts = new Map<string, Record<string, number>>();
-  const count = (request: IncomingMessage) => {
+  const streams = new Map<string, number>();
+  const count = (request: IncomingMessage, response: ServerResponse) => {
     const agent = request.headers["user-agent"] ?? "";
     const path = `${request.method} ${(request.url ?? "/").split("?", 1)[0]}`;
     const paths = counts.get(agent) ?? {};
     paths[path] = (paths[path] ?? 0) + 1;
     counts.set(agent, paths);
+    if (path === "GET /api/session/events") {
+      streams.set(agent, (streams.get(agent) ?? 0) + 1);
+      response.once("close", () => streams.set(agent, (streams.get(agent) ?? 1) - 1));
+    }
   };
   const server = createServer((request, response) => {
-    count(request);
+    count(request, response);
     listener(request, response);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -110,6 +138,7 @@ async function startDemo() {
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
+    streams,
     close: async () => {
       listener.shutdown();
       server.closeAllConnections();

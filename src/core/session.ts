@@ -28,7 +28,8 @@ export class Session<Data extends JsonObject = JsonObject> {
   #record: SessionRecord | null;
   #data: JsonObject;
   #state: JsonObject;
-  #changes: SessionChanges = { dataSet: new Map(), dataUnset: new Set(), stateSet: new Map(), stateUnset: new Set() };
+  // Made on the first change: most requests only read their session.
+  #changes: SessionChanges | null = null;
   #identity: PendingIdentity = { kind: "none" };
   #destroyed = false;
   #persistRequested = false;
@@ -74,14 +75,16 @@ export class Session<Data extends JsonObject = JsonObject> {
   set<K extends keyof Data & string>(key: K, value: Data[K]): this {
     assertJsonValue(value);
     define(this.#data, key, value);
-    this.#changes.dataSet.set(key, value);
-    this.#changes.dataUnset.delete(key);
+    const changes = this.#tracked();
+    changes.dataSet.set(key, value);
+    changes.dataUnset.delete(key);
     return this;
   }
   unset(key: keyof Data & string): this {
     delete this.#data[key];
-    this.#changes.dataSet.delete(key);
-    this.#changes.dataUnset.add(key);
+    const changes = this.#tracked();
+    changes.dataSet.delete(key);
+    changes.dataUnset.add(key);
     return this;
   }
   /** A copy of the server-only data. */
@@ -95,14 +98,16 @@ export class Session<Data extends JsonObject = JsonObject> {
   setState(key: string, value: unknown): this {
     assertJsonValue(value);
     define(this.#state, key, value);
-    this.#changes.stateSet.set(key, value);
-    this.#changes.stateUnset.delete(key);
+    const changes = this.#tracked();
+    changes.stateSet.set(key, value);
+    changes.stateUnset.delete(key);
     return this;
   }
   unsetState(key: string): this {
     delete this.#state[key];
-    this.#changes.stateSet.delete(key);
-    this.#changes.stateUnset.add(key);
+    const changes = this.#tracked();
+    changes.stateSet.delete(key);
+    changes.stateUnset.add(key);
     return this;
   }
   /** A copy of the client-visible state. */
@@ -118,8 +123,8 @@ export class Session<Data extends JsonObject = JsonObject> {
     if (typeof userId !== "string" || userId.length === 0) throw new TypeError("login() needs a user id.");
     this.#identity = { kind: "login", userId, persistent: options.persistent ?? false };
     this.#data = {};
-    this.#changes.dataSet.clear();
-    this.#changes.dataUnset.clear();
+    this.#changes?.dataSet.clear();
+    this.#changes?.dataUnset.clear();
     return this;
   }
   /** New id and secret at commit, keeping data, state and user (after a privilege change). */
@@ -140,7 +145,7 @@ export class Session<Data extends JsonObject = JsonObject> {
 
   get hasContentChanges(): boolean {
     const c = this.#changes;
-    return c.dataSet.size + c.dataUnset.size + c.stateSet.size + c.stateUnset.size > 0;
+    return c !== null && c.dataSet.size + c.dataUnset.size + c.stateSet.size + c.stateUnset.size > 0;
   }
   /** @internal */
   get pendingIdentity(): PendingIdentity {
@@ -148,7 +153,7 @@ export class Session<Data extends JsonObject = JsonObject> {
   }
   /** @internal */
   get changes(): Readonly<SessionChanges> {
-    return this.#changes;
+    return this.#changes ?? NO_CHANGES;
   }
   /** @internal */
   get persistRequested(): boolean {
@@ -158,17 +163,31 @@ export class Session<Data extends JsonObject = JsonObject> {
   get views(): { data: JsonObject; state: JsonObject } {
     return { data: this.#data, state: this.#state };
   }
+  #tracked(): SessionChanges {
+    this.#changes ??= newChanges();
+    return this.#changes;
+  }
   /** @internal After a commit: the stored record is the new baseline. */
   committed(record: SessionRecord | null): void {
     this.#record = record;
     if (record) {
       this.#state = { ...record.state };
     }
-    this.#changes = { dataSet: new Map(), dataUnset: new Set(), stateSet: new Map(), stateUnset: new Set() };
+    this.#changes = null;
     this.#identity = { kind: "none" };
     this.#persistRequested = false;
   }
 }
+
+const newChanges = (): SessionChanges => ({
+  dataSet: new Map(),
+  dataUnset: new Set(),
+  stateSet: new Map(),
+  stateUnset: new Set(),
+});
+
+/** What `changes` reads before any change: shared, never written to. */
+const NO_CHANGES: Readonly<SessionChanges> = Object.freeze(newChanges());
 
 /** Session values must survive JSON: refuse functions, symbols, bigints and cycles early. */
 function assertJsonValue(value: unknown): void {

@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** 16 bytes = 128 bits for the public id (API.md asks for at least 96). */
@@ -38,8 +39,15 @@ export function parseToken(value: unknown): SessionToken | null {
   return { id, secret };
 }
 
+/**
+ * One-shot hashing (Node ≥ 20.12): about half the cost of a Hash object, on the read path of
+ * every request. Older Node 20 releases fall back to createHash.
+ */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string }).hash;
+
 /** base64url SHA-256 of the secret: what a store keeps. */
 export function hashSecret(secret: string): string {
+  if (oneShotHash) return oneShotHash("sha256", secret, "base64url");
   return createHash("sha256").update(secret).digest("base64url");
 }
 

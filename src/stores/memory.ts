@@ -1,6 +1,6 @@
 import { StoreConflictError } from "../core/errors.js";
 import { applyKeys, changesData, changesState } from "./patch-keys.js";
-import type { SessionRecord, Store } from "./store.js";
+import type { JsonObject, SessionRecord, Store } from "./store.js";
 
 export interface MemoryStoreOptions {
   /** The most records kept; past it the least recently used one is dropped. Default 10,000. */
@@ -61,7 +61,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     async create(input, { maxPerUser, now }) {
       if (records.has(input.id)) throw new StoreConflictError();
-      const record = structuredClone(input);
+      const record = copyRecord(input);
       const evicted: string[] = [];
       if (record.userId !== null && maxPerUser !== undefined) {
         const others = liveOfUser(record.userId, now).sort(oldestFirst);
@@ -83,7 +83,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const record = live(id, now);
       if (!record) return null;
       use(record);
-      return structuredClone(record);
+      return copyRecord(record);
     },
 
     async patch(id, patch) {
@@ -92,7 +92,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (patch.ifVersion !== undefined && patch.ifVersion !== record.version) return { ok: false, reason: "conflict" };
       const content = changesData(patch) || changesState(patch);
       const state = changesState(patch)
-        ? applyKeys(record.state, patch.stateUnset, structuredClone(patch.stateSet))
+        ? applyKeys(record.state, patch.stateUnset, copyJson(patch.stateSet ?? {}))
         : record.state;
       if (patch.maxStateBytes !== undefined && Buffer.byteLength(JSON.stringify(state)) > patch.maxStateBytes) {
         return { ok: false, reason: "too_large" };
@@ -100,7 +100,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const next: SessionRecord = {
         ...record,
         data: changesData(patch)
-          ? applyKeys(record.data, patch.dataUnset, structuredClone(patch.dataSet))
+          ? applyKeys(record.data, patch.dataUnset, copyJson(patch.dataSet ?? {}))
           : record.data,
         state,
         version: content ? record.version + 1 : record.version,
@@ -109,7 +109,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         expiresAt: patch.expiresAt ?? record.expiresAt,
       };
       use(next);
-      return { ok: true, record: structuredClone(next) };
+      return { ok: true, record: copyRecord(next) };
     },
 
     async delete(id) {
@@ -119,7 +119,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async listByUser(userId, now) {
       return liveOfUser(userId, now)
         .sort(newestFirst)
-        .map((record) => structuredClone(record));
+        .map((record) => copyRecord(record));
     },
 
     async deleteByUser(userId, options = {}) {
@@ -152,7 +152,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return page
         .sort((a, b) => compare(a.id, b.id))
         .slice(0, Math.max(0, limit))
-        .map((record) => structuredClone(record));
+        .map((record) => copyRecord(record));
     },
 
     async health() {
@@ -164,6 +164,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       byUser.clear();
     },
   };
+}
+
+/**
+ * A copy sharing nothing with `record`, as every call in and out of the store must be. Data
+ * and state are JSON by contract, so a JSON round trip copies them exactly as the SQL stores
+ * keep them, at a tenth of structuredClone's cost on the read path of every request; meta
+ * holds only strings and nulls.
+ */
+function copyRecord(record: SessionRecord): SessionRecord {
+  return { ...record, data: copyJson(record.data), state: copyJson(record.state), meta: { ...record.meta } };
+}
+
+// JSON.parse defines `__proto__` as an own key, so such keys survive the copy.
+function copyJson(value: JsonObject): JsonObject {
+  return JSON.parse(JSON.stringify(value));
 }
 
 function compare(a: string | number, b: string | number): number {

@@ -8,10 +8,10 @@
  * Locks. Two contexts are two devices.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -119,20 +119,20 @@ export function useChromium(): { readonly browser: Browser; newContext(): Promis
 // ---- the demo bundle --------------------------------------------------------------------
 
 const bundlePath = join(root, "demo/public/assets/app.js");
-const bundleSources = ["demo/src", "src/client", "src/demo", "src/client.ts"];
 
-function newestMtime(path: string): number {
-  const info = statSync(path);
-  if (!info.isDirectory()) return info.mtimeMs;
-  let newest = 0;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
-
+/**
+ * Whether app.js is newer than every file it was built from: the sources its source map
+ * lists (a new import shows up as a change to a file already listed).
+ */
 function bundleIsFresh(): boolean {
-  if (!existsSync(bundlePath)) return false;
-  const built = statSync(bundlePath).mtimeMs;
-  return bundleSources.every((source) => newestMtime(join(root, source)) <= built);
+  try {
+    const built = statSync(bundlePath).mtimeMs;
+    const map = JSON.parse(readFileSync(`${bundlePath}.map`, "utf8")) as { sources?: unknown };
+    if (!Array.isArray(map.sources) || map.sources.length === 0) return false;
+    return map.sources.every((source) => statSync(resolve(dirname(bundlePath), String(source))).mtimeMs <= built);
+  } catch {
+    return false;
+  }
 }
 
 /** Builds demo/public/assets/app.js (scripts/build-demo.mjs) unless it is newer than its sources. */
@@ -175,6 +175,8 @@ export interface SeenRequest {
   method: string;
   path: string;
   userAgent: string;
+  /** The answer's status once it is complete (0 until then, and for an open event stream). */
+  status: number;
 }
 
 export interface DemoServer {
@@ -184,6 +186,8 @@ export interface DemoServer {
   readonly requests: SeenRequest[];
   /** Event streams (`GET /api/session/events`) open right now, by user agent. */
   openStreams(userAgent?: string): number;
+  /** Cuts the open event streams of one user agent, as a network that drops does. */
+  dropStreams(userAgent: string): void;
   /** Requests after `since` (epoch ms), optionally of one user agent only. */
   requestsSince(since: number, userAgent?: string): SeenRequest[];
   close(): Promise<void>;
@@ -220,7 +224,11 @@ export async function startDemoServer(policy: PolicyOptions = {}): Promise<DemoS
   running.server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? "/").split("?", 1)[0] ?? "/";
     const userAgent = request.headers["user-agent"] ?? "";
-    requests.push({ at: Date.now(), method: request.method ?? "GET", path, userAgent });
+    const seen: SeenRequest = { at: Date.now(), method: request.method ?? "GET", path, userAgent, status: 0 };
+    requests.push(seen);
+    response.once("finish", () => {
+      seen.status = response.statusCode;
+    });
     if (path === EVENTS_PATH) {
       streams.set(response, userAgent);
       response.once("close", () => streams.delete(response));
@@ -231,6 +239,9 @@ export async function startDemoServer(policy: PolicyOptions = {}): Promise<DemoS
     stint,
     requests,
     openStreams: (userAgent) => [...streams.values()].filter((ua) => !userAgent || ua === userAgent).length,
+    dropStreams(userAgent) {
+      for (const [response, agent] of streams) if (agent === userAgent) response.destroy();
+    },
     requestsSince: (since, userAgent) =>
       requests.filter((seen) => seen.at >= since && (!userAgent || seen.userAgent === userAgent)),
     async close() {
@@ -306,8 +317,18 @@ export async function arrivedAt(page: Page, path: string, timeout = WAIT_MS): Pr
   return at;
 }
 
+/**
+ * Makes `page` the tab in front, as a person does before typing into it. Headless Chromium
+ * runs animation frames only in the front tab, and Playwright's click waits for two of them
+ * (its "stable" check): in a tab behind, a click would wait ~2 s.
+ */
+export async function toFront(page: Page): Promise<void> {
+  await page.bringToFront();
+}
+
 /** Signs in through the page's login form (the page must be on /login). */
 export async function submitLogin(page: Page, username: string, options: { remember?: boolean } = {}): Promise<void> {
+  await toFront(page);
   await page.fill('form[data-stint="login-form"] input[name="username"]', username);
   await page.fill('form[data-stint="login-form"] input[name="password"]', PASSWORD);
   if (options.remember) await page.check('form[data-stint="login-form"] input[name="remember"]');
@@ -324,6 +345,7 @@ export async function signIn(page: Page, server: DemoServer, username: string): 
 /** Registers through /register; resolves once the page is on the dashboard. */
 export async function register(page: Page, server: DemoServer, username = uniqueUsername()): Promise<string> {
   await goto(page, server, "/register");
+  await toFront(page);
   await page.fill('form[data-stint="register-form"] input[name="username"]', username);
   await page.fill('form[data-stint="register-form"] input[name="password"]', PASSWORD);
   await page.click('form[data-stint="register-form"] button[type="submit"]');
@@ -331,8 +353,29 @@ export async function register(page: Page, server: DemoServer, username = unique
   return username;
 }
 
+/**
+ * A browser signed in as `username` with one tab on each of `paths`: the first tab signs in
+ * through /login (or creates the account through /register), the others open afterwards.
+ */
+export async function signedInTabs(
+  context: BrowserContext,
+  server: DemoServer,
+  username: string,
+  paths: readonly string[],
+  options: { register?: boolean } = {},
+): Promise<Page[]> {
+  const first = await context.newPage();
+  if (options.register) await register(first, server, username);
+  else await signIn(first, server, username);
+  const [start = "/", ...rest] = paths;
+  if (start !== "/") await goto(first, server, start);
+  const others = await Promise.all(rest.map(async (path) => (await openTabs(context, server, 1, path))[0]!));
+  return [first, ...others];
+}
+
 /** Clicks the dashboard's "Sign out". */
 export async function clickSignOut(page: Page): Promise<void> {
+  await toFront(page);
   await page.click('form[data-stint="logout-form"] button');
 }
 
@@ -356,6 +399,24 @@ export async function theLeader(pages: readonly Page[], timeout = WAIT_MS): Prom
   }
 }
 
+/**
+ * The network of one browser drops: Chromium goes offline (new requests fail) and the server
+ * cuts its event stream (Chromium's offline emulation alone leaves an open stream stalled,
+ * not broken, and it resumes afterwards). Resolves once the leading tab has noticed: its
+ * stream failed and the check that follows failed too (a network error in its metrics).
+ */
+export async function dropNetwork(server: DemoServer, context: BrowserContext, tabs: readonly Page[]): Promise<void> {
+  const leader = await theLeader(tabs);
+  const errorsBefore = await leader.evaluate(() => window.stintDemo?.client.metrics().errors ?? 0);
+  await context.setOffline(true);
+  server.dropStreams(agentOf(context));
+  await leader.waitForFunction(
+    (before) => !navigator.onLine && (window.stintDemo?.client.metrics().errors ?? 0) > before,
+    errorsBefore,
+    { timeout: WAIT_MS, polling: 50 },
+  );
+}
+
 /** The countdown's text on the dashboard. */
 export function remainingText(page: Page): Promise<string> {
   return page.locator('[data-stint="remaining"]').innerText();
@@ -368,30 +429,52 @@ export function secondsOf(text: string): number {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
+type WatchedEvent = "login" | "state" | "leader" | "logout" | "revoked" | "expired" | "warning";
+
+const markPrefix = "stint-test:";
+
 /**
- * Records in each page the time (page clock, epoch ms: the same clock as this process) of the
- * first client event `name` from now on; read it with `eventTime`.
+ * Notes, in each page, when (page clock, epoch ms: the same clock as this process) its
+ * client next emits `name` (for `leader`: becomes the leader). The time is kept in the tab's
+ * sessionStorage, so it survives the tab navigating away (to /login, say); read it with
+ * `eventTime` or `allHeard`.
  */
-export async function watchEvent(pages: readonly Page[], name: "state" | "leader" | "logout" | "warning") {
+export async function watchEvent(pages: readonly Page[], name: WatchedEvent): Promise<void> {
   await Promise.all(
     pages.map((page) =>
-      page.evaluate((event) => {
-        const times = ((window as unknown as { stintTimes?: Record<string, number> }).stintTimes ??= {});
-        delete times[event];
-        window.stintDemo?.client.on(event, (payload: unknown) => {
-          if (event === "leader" && !(payload as { isLeader: boolean }).isLeader) return;
-          times[event] ??= Date.now();
-        });
-      }, name),
+      page.evaluate(
+        ({ event, key }) => {
+          sessionStorage.removeItem(key);
+          window.stintDemo?.client.on(event, (payload: unknown) => {
+            if (event === "leader" && !(payload as { isLeader: boolean }).isLeader) return;
+            if (sessionStorage.getItem(key) === null) sessionStorage.setItem(key, String(Date.now()));
+          });
+        },
+        { event: name, key: markPrefix + name },
+      ),
     ),
   );
 }
 
-export function eventTime(page: Page, name: string): Promise<number | null> {
-  return page.evaluate(
-    (event) => (window as unknown as { stintTimes?: Record<string, number> }).stintTimes?.[event] ?? null,
-    name,
-  );
+/** When `page`'s client emitted `name` since `watchEvent` (epoch ms), or null (also while it navigates). */
+export async function eventTime(page: Page, name: WatchedEvent): Promise<number | null> {
+  try {
+    const value = await page.evaluate((key) => sessionStorage.getItem(key), markPrefix + name);
+    return value === null ? null : Number(value);
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until every page's client emitted `name`; resolves with the last time (epoch ms). */
+export async function allHeard(pages: readonly Page[], name: WatchedEvent, timeout = WAIT_MS): Promise<number> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const times = await Promise.all(pages.map((page) => eventTime(page, name)));
+    if (times.every((at) => at !== null)) return Math.max(...(times as number[]));
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for every tab to hear "${name}".`);
+    await sleep(50);
+  }
 }
 
 /** Polls a condition of this process (the server's request log, say) every 25 ms. */
@@ -416,7 +499,7 @@ export const RESULTS_PATH = join(tmpdir(), "stint-browser-results.json");
  * JSON object shared by every browser test file of the run.
  */
 export async function recordMeasure(name: string, value: unknown, line: string): Promise<void> {
-  console.log(`[measure] ${line}`);
+  console.log(`[measure] ${line} → ${RESULTS_PATH}`);
   await withLock("stint-browser-results", async () => {
     let results: Record<string, unknown> = {};
     try {

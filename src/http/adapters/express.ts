@@ -8,7 +8,7 @@ import type {
 import type { Stint } from "../../app/stint.js";
 import { BadRequestError, PayloadTooLargeError, StintError } from "../../core/errors.js";
 import type { CommitOptions } from "../../core/manager.js";
-import type { Session as StintSession } from "../../core/session.js";
+import type { ClientContext, Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
@@ -63,7 +63,7 @@ export function stintExpress(stint: Stint<StintSessionData>): [RequestHandler, E
   return [
     async function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
       if (isStintPath(req.path)) return serveApi(req, res);
-      req.session = await stint.load(req.headers.cookie, { ip: req.ip ?? null, userAgent: req.get("user-agent") });
+      req.session = await stint.load(req.headers.cookie, new ExpressClient(req));
       owners.set(req, stint);
       next();
     },
@@ -81,6 +81,24 @@ export function stintExpress(stint: Stint<StintSessionData>): [RequestHandler, E
       return sendWebResponse(errorResponse(stintError), res);
     },
   ];
+}
+
+/**
+ * The request's client. The address is read only when Stint needs it (a new session, the
+ * network fingerprint): Express works it out through the `trust proxy` setting, which would
+ * otherwise cost every read request. A getter on the prototype, not in an object literal,
+ * keeps this cheaper than what it saves.
+ */
+class ExpressClient implements ClientContext {
+  readonly userAgent: string | null;
+  readonly #req: ExpressRequest;
+  constructor(req: ExpressRequest) {
+    this.#req = req;
+    this.userAgent = req.headers["user-agent"] ?? null;
+  }
+  get ip(): string | null {
+    return this.#req.ip ?? null;
+  }
 }
 
 /** Writes what the request changed and adds its `Set-Cookie` headers: call it before answering. */
