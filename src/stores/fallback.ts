@@ -14,16 +14,12 @@ export function fallbackStore(guardedPrimary: Store, fallback: Store = memorySto
   // The primary must be wrapped by guardStore: a hang or a driver error then arrives here as
   // StoreUnavailableError, the one failure that switches to memory.
   const primary = guardedPrimary;
-  let degraded = false;
 
   async function attempt<T>(onPrimary: () => Promise<T>, onFallback: () => Promise<T>): Promise<T> {
     try {
-      const result = await onPrimary();
-      degraded = false;
-      return result;
+      return await onPrimary();
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      degraded = true;
       return onFallback();
     }
   }
@@ -37,10 +33,8 @@ export function fallbackStore(guardedPrimary: Store, fallback: Store = memorySto
     let value: T;
     try {
       value = await onPrimary();
-      degraded = false;
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      degraded = true;
       const kept = await onFallback();
       if (missing(kept)) throw error;
       return kept;
@@ -108,7 +102,6 @@ export function fallbackStore(guardedPrimary: Store, fallback: Store = memorySto
       ),
     health: async (): Promise<StoreHealth> => {
       const probe = await primary.health().catch(() => ({ ok: false, latencyMs: 0 }));
-      degraded = !probe.ok;
       return probe.ok ? probe : { ok: true, latencyMs: probe.latencyMs, detail: "degraded" };
     },
     close: async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ApiTarget, type Host, startTarget, TEST_POLICY } from "../support/api-target.js";
 import { type Answer, cookieAttributes, TestBrowser } from "../support/browser.js";
-import { HOUR, MINUTE, SECOND } from "../support/fake-clock.js";
+import { MINUTE, SECOND } from "../support/fake-clock.js";
 
 const PASSWORD = "correct horse battery";
 const COOKIE = "stint_session";
