@@ -134,7 +134,7 @@ export function renderMarkdown(results: Results): string {
       ]),
     ),
     "",
-    `Lookups: ${int(results.profile.lookups)} store.get calls of random live ids, each timed alone. Cleanup: deleteExpiredInBatches (500 per batch, yielding between batches), stall from monitorEventLoopDelay (1 ms resolution), which also counts time the process waited for a core on a busy machine; "of it on CPU" is the most CPU time the process used between two turns of a 1 ms timer, which leaves that out. A SQLite batch runs synchronously, so its longest batch is the stall SQLite itself causes.${results.scale.missing.length ? ` Left out: ${results.scale.missing.join(", ")} (not installed).` : ""}`,
+    `Lookups: ${int(results.profile.lookups)} store.get calls of random live ids, each timed alone. Cleanup: deleteExpiredInBatches with its defaults (${results.scale.results.map((row) => `${row.store}: ${int(row.cleanupBatches)} batches of up to ${int(row.cleanupBatchSize)}`).join("; ")}; yielding between batches), stall from monitorEventLoopDelay (1 ms resolution), which also counts time the process waited for a core on a busy machine; "of it on CPU" is the most CPU time the process used between two turns of a 1 ms timer, which leaves that out. A SQLite batch runs synchronously, so its longest batch is the stall SQLite itself causes.${results.scale.missing.length ? ` Left out: ${results.scale.missing.join(", ")} (not installed).` : ""}`,
     "",
     "## Memory store",
     "",

@@ -1,24 +1,30 @@
 /**
  * The browser client: server requests per minute for 1, 3 and 10 idle tabs of the demo
- * dashboard, signed in. Real Chromium (playwright-core); each tab count is its own browser
- * context (its own cookies, storage and tab channel), all three side by side against one
- * `stint serve`-equivalent server in this process (createStint + the node adapter + the demo
- * pages), which counts every request it gets by the context's User-Agent.
+ * dashboard, signed in. Real Chromium, through the browser tests' helpers
+ * (test/browser/support.ts): each tab count is its own browser context (its own cookies,
+ * storage and tab channel), all three side by side against one `stint serve`-equivalent
+ * server in this process (createStint on SQLite + serve + the demo pages, with `stint serve`'s
+ * default timeouts), which records every request with its User-Agent.
  *
  * The idle window is mostly waiting, so the run uses it for `alongside`: scenarios that count
  * rather than time (store operations, the memory store's heap), whose load does not change
  * what idle tabs ask for. Nothing timed runs then.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
-import { nodeListener } from "../../src/adapters/node.js";
-import { demoListener } from "../../src/demo/listener.js";
-import { createPasswordHasher, createStint, memoryUserStore, sqliteStore } from "../../src/index.js";
+import {
+  CHROMIUM_PATH,
+  createAccount,
+  EVENTS_PATH,
+  ensureDemoBundle,
+  launchChromium,
+  type SeenRequest,
+  signedInTabs,
+  startDemoServer,
+  theLeader,
+} from "../../test/browser/support.js";
 import type { RunContext } from "../lib/context.js";
-import { SECRET, USER_AGENT } from "../servers/common.js";
+import { USER_AGENT } from "../servers/common.js";
 
 export interface TabsRow {
   tabs: number;
@@ -39,63 +45,45 @@ export interface BrowserTabsResult {
 }
 
 const TAB_COUNTS = [1, 3, 10];
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const PASSWORD = "bench-password-0123";
 
 export async function runBrowserTabs(run: RunContext, alongside: () => Promise<void>): Promise<BrowserTabsResult> {
   const seconds = run.profile.tabSeconds;
-  if (!existsSync(CHROMIUM)) {
+  if (!existsSync(CHROMIUM_PATH)) {
     await alongside();
-    return { seconds, rows: [], skipped: `no Chromium at ${CHROMIUM}` };
+    return { seconds, rows: [], skipped: `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)` };
   }
-  const { chromium } = await import("playwright-core");
-  const server = await startDemo();
+  await ensureDemoBundle();
+  // `stint serve`'s timeouts (the browser tests shorten them).
+  const server = await startDemoServer({ idleTimeout: "24h", absoluteTimeout: "7d" });
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    const contexts = await Promise.all(
+    browser = await launchChromium();
+    const opened = Date.now();
+    await Promise.all(
       TAB_COUNTS.map(async (tabs) => {
+        const username = await createAccount(server);
         const context = await browser!.newContext({ userAgent: agentFor(tabs) });
-        const first = await context.newPage();
-        await first.goto(`${server.url}/register`);
-        await first.fill("#username", `tabs${tabs}`);
-        await first.fill("#password", PASSWORD);
-        await Promise.all([first.waitForURL(`${server.url}/`), first.click("button[type=submit]")]);
-        const more = Array.from({ length: tabs - 1 }, async () => (await context.newPage()).goto(`${server.url}/`));
-        await Promise.all(more);
-        return context;
+        await theLeader(await signedInTabs(context, server, username, Array(tabs).fill("/")));
       }),
     );
     // Let every tab finish starting (leader election, the leader's event stream) before counting.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     run.log(`  ${TAB_COUNTS.join(", ")} idle tabs side by side for ${seconds} s`);
-    const startup = new Map([...server.counts].map(([agent, paths]) => [agent, total(paths)]));
-    server.counts.clear();
+    const since = Date.now();
     const idle = new Promise((resolve) => setTimeout(resolve, seconds * 1000)).then(() =>
-      TAB_COUNTS.map((tabs) => {
-        const paths = { ...server.counts.get(agentFor(tabs)) };
-        const requests = total(paths);
+      TAB_COUNTS.map((tabs): TabsRow => {
+        const seen = server.requestsSince(since, agentFor(tabs));
         return {
           tabs,
-          startupRequests: startup.get(agentFor(tabs)) ?? 0,
-          openStreams: server.streams.get(agentFor(tabs)) ?? 0,
-          requests,
-          requestsPerMinute: (requests / seconds) * 60,
-          paths,
+          startupRequests: server.requestsSince(opened, agentFor(tabs)).length - seen.length,
+          openStreams: server.openStreams(agentFor(tabs)),
+          requests: seen.length,
+          requestsPerMinute: (seen.length / seconds) * 60,
+          paths: byPath(seen),
         };
       }),
     );
     const [rows] = await Promise.all([idle, alongside()]);
-    await Promise.all(contexts.map((context) => context.close()));
     return { seconds, rows };
   } finally {
     await browser?.close();
@@ -104,47 +92,12 @@ export async function runBrowserTabs(run: RunContext, alongside: () => Promise<v
 }
 
 const agentFor = (tabs: number) => `${USER_AGENT} StintBench/${tabs}-tabs`;
-const total = (paths: Record<string, number>) => Object.values(paths).reduce((a, b) => a + b, 0);
 
-/** The demo as `stint serve` runs it, on SQLite, counting requests by User-Agent and path. */
-async function startDemo() {
-  const dir = mkdtempSync(join(tmpdir(), "stint-bench-tabs-"));
-  const stint = createStint({
-    store: sqliteStore({ path: join(dir, "stint.db") }),
-    secret: SECRET,
-    accounts: { users: memoryUserStore(), hasher: createPasswordHasher({ memoryCost: 1024, timeCost: 1 }) },
-  });
-  const listener = nodeListener(stint, { fallback: demoListener(stint) });
-  const counts = new Map<string, Record<string, number>>();
-  const streams = new Map<string, number>();
-  const count = (request: IncomingMessage, response: ServerResponse) => {
-    const agent = request.headers["user-agent"] ?? "";
-    const path = `${request.method} ${(request.url ?? "/").split("?", 1)[0]}`;
-    const paths = counts.get(agent) ?? {};
-    paths[path] = (paths[path] ?? 0) + 1;
-    counts.set(agent, paths);
-    if (path === "GET /api/session/events") {
-      streams.set(agent, (streams.get(agent) ?? 0) + 1);
-      response.once("close", () => streams.set(agent, (streams.get(agent) ?? 1) - 1));
-    }
-  };
-  const server = createServer((request, response) => {
-    count(request, response);
-    listener(request, response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    counts,
-    streams,
-    close: async () => {
-      listener.shutdown();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stint.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+function byPath(requests: readonly SeenRequest[]): Record<string, number> {
+  const paths: Record<string, number> = {};
+  for (const { method, path } of requests) {
+    const key = path === EVENTS_PATH ? `${method} ${path} (reconnect)` : `${method} ${path}`;
+    paths[key] = (paths[key] ?? 0) + 1;
+  }
+  return paths;
 }

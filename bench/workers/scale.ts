@@ -34,7 +34,10 @@ export interface ScaleResult {
   cleanupSeconds: number;
   /** The longest the event loop was held while cleanup ran (monitorEventLoopDelay). */
   cleanupMaxStallMs: number;
-  /** The longest single batch (DELETE of up to 500), from call to answer. */
+  /** Batches cleanup ran, and the most one was allowed to delete (deleteExpiredInBatches' default). */
+  cleanupBatches: number;
+  cleanupBatchSize: number;
+  /** The longest single batch, from call to answer. */
   cleanupLongestBatchMs: number;
   /** The most CPU time used between two event-loop turns (not counting waits for a core). */
   cleanupMaxOnCpuMs: number;
@@ -80,6 +83,8 @@ async function main() {
     deleted: cleanup.deleted,
     cleanupSeconds: cleanup.seconds,
     cleanupMaxStallMs: cleanup.maxStallMs,
+    cleanupBatches: cleanup.batches,
+    cleanupBatchSize: cleanup.batchSize,
     cleanupLongestBatchMs: cleanup.longestBatchMs,
     cleanupMaxOnCpuMs: cleanup.maxOnCpuMs,
   };
@@ -104,9 +109,13 @@ async function lookups(store: Store, ids: string[], firstLive: number, count: nu
 async function cleanupWithStalls(store: Store, at: number) {
   // Each batch timed too: on SQLite it runs synchronously, so it is the stall the store causes.
   let longestBatchMs = 0;
+  let batches = 0;
+  let batchSize = 0;
   const timed: Store = {
     ...store,
     async deleteExpired(now, limit) {
+      batches += 1;
+      batchSize = Math.max(batchSize, limit);
       const started = performance.now();
       try {
         return await store.deleteExpired(now, limit);
@@ -122,7 +131,15 @@ async function cleanupWithStalls(store: Store, at: number) {
   const deleted = await deleteExpiredInBatches(timed, () => at);
   const seconds = (performance.now() - started) / 1000;
   histogram.disable();
-  return { deleted, seconds, maxStallMs: histogram.max / 1e6, longestBatchMs, maxOnCpuMs: onCpu.stop() };
+  return {
+    deleted,
+    seconds,
+    maxStallMs: histogram.max / 1e6,
+    longestBatchMs,
+    maxOnCpuMs: onCpu.stop(),
+    batches,
+    batchSize,
+  };
 }
 
 /**

@@ -99,9 +99,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       }
       const next: SessionRecord = {
         ...record,
-        data: changesData(patch)
-          ? applyKeys(record.data, patch.dataUnset, copyJson(patch.dataSet ?? {}))
-          : record.data,
+        data: changesData(patch) ? applyKeys(record.data, patch.dataUnset, copyJson(patch.dataSet ?? {})) : record.data,
         state,
         version: content ? record.version + 1 : record.version,
         updatedAt: content ? patch.now : record.updatedAt,
