@@ -41,7 +41,7 @@ export function labelOf(spec: VariantSpec): string {
     case "stint":
       return `Stint, ${framework}, ${STORE_NAMES[spec.store ?? "memory"]}`;
     case "floor":
-      return "floor: hand-written hashed-token check (node:http + better-sqlite3)";
+      return "floor: hand-written token check, better-sqlite3";
     case "iron-session":
       return "iron-session (sealed cookie)";
     default:

@@ -151,8 +151,14 @@ export function renderMarkdown(results: Results): string {
           int(results.memoryStore.countAtEnd),
         ],
         ["store heap when first full", `${fixed(results.memoryStore.storeHeapAtCapMb, 1)} MB`],
-        ["store heap after twice its cap", `${fixed(results.memoryStore.storeHeapAtTwiceCapMb, 1)} MB`],
-        ["growth between the two", `${fixed(results.memoryStore.heapGrowthPercent, 1)} %`],
+        [
+          "after twice its cap (growth)",
+          `${fixed(results.memoryStore.storeHeapAtTwiceCapMb, 1)} MB (${fixed(results.memoryStore.heapGrowthPercent, 1)} %)`,
+        ],
+        [
+          "after three times its cap (growth)",
+          `${fixed(results.memoryStore.storeHeapAtThriceCapMb, 1)} MB (${fixed(results.memoryStore.heapGrowthAfterPercent, 1)} %)`,
+        ],
       ],
     ),
     "",
