@@ -1,41 +1,52 @@
 import { NotFoundError } from "../../core/errors.js";
 import type { JsonObject } from "../../stores/store.js";
-import type { AccountService, Route, RouteContext } from "../context.js";
+import type { Route, RouteContext } from "../context.js";
 import { json, optionalBoolean, stringField } from "../json.js";
-import { sessionInfo } from "../session-info.js";
+import { type PublicUser, sessionInfo } from "../session-info.js";
 
-function accountsOf<Data extends JsonObject>(context: RouteContext<Data>): AccountService {
-  const accounts = context.services.accounts;
-  if (!accounts) throw new NotFoundError("Accounts are not enabled on this server.");
-  return accounts;
+interface Credentials {
+  username: string;
+  password: string;
+  ip: string | null;
+}
+
+/**
+ * Reads the credentials, asks the accounts for a user, and signs the session in as that user:
+ * a new id and secret at every sign-in, so the token held before stops working (fixation).
+ */
+function signIn(
+  authorize: (
+    accounts: NonNullable<RouteContext<JsonObject>["services"]["accounts"]>,
+    input: Credentials,
+  ) => Promise<PublicUser>,
+  status: number,
+): Route["run"] {
+  return async <Data extends JsonObject>(context: RouteContext<Data>) => {
+    const accounts = context.services.accounts;
+    if (!accounts) throw new NotFoundError("Accounts are not enabled on this server.");
+    const input: Credentials = {
+      username: stringField(context.body, "username"),
+      password: stringField(context.body, "password"),
+      ip: context.client.ip ?? null,
+    };
+    const persistent = optionalBoolean(context.body, "remember");
+    const user = await authorize(accounts, input);
+    context.session.login(user.id, { persistent });
+    await context.commit();
+    return json(sessionInfo(context.services.manager, context.session, user), status);
+  };
 }
 
 export const register: Route = {
   method: "POST",
   path: "/api/auth/register",
   session: "optional",
-  run: async (context) => {
-    const username = stringField(context.body, "username");
-    const password = stringField(context.body, "password");
-    const user = await accountsOf(context).register({ username, password, ip: context.client.ip ?? null });
-    context.session.login(user.id);
-    await context.commit();
-    return json(sessionInfo(context.services.manager, context.session, user), 201);
-  },
+  run: signIn((accounts, input) => accounts.register(input), 201),
 };
 
 export const login: Route = {
   method: "POST",
   path: "/api/auth/login",
   session: "optional",
-  run: async (context) => {
-    const username = stringField(context.body, "username");
-    const password = stringField(context.body, "password");
-    const persistent = optionalBoolean(context.body, "remember");
-    const user = await accountsOf(context).authenticate({ username, password, ip: context.client.ip ?? null });
-    // A new id and secret at every login: the token held before stops working (fixation).
-    context.session.login(user.id, { persistent });
-    await context.commit();
-    return json(sessionInfo(context.services.manager, context.session, user));
-  },
+  run: signIn((accounts, input) => accounts.authenticate(input), 200),
 };
