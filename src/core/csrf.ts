@@ -43,7 +43,7 @@ export interface OriginCheckInput {
   origin: string | null;
   secFetchSite: string | null;
   /** Normalised origins (see normalizeOrigin); the server's own origin among them. */
-  allowedOrigins: ReadonlySet<string>;
+  allowedOrigins: { has(origin: string): boolean };
 }
 
 /**

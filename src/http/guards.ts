@@ -15,10 +15,14 @@ export interface GuardedRequest {
 }
 
 /** Adapts a Web Request for the guards. */
-export function guardedWebRequest(request: Request, bodyToken?: string | null): GuardedRequest {
+export function guardedWebRequest(
+  request: Request,
+  bodyToken?: string | null,
+  url: URL = new URL(request.url),
+): GuardedRequest {
   return {
     method: request.method,
-    origin: new URL(request.url).origin,
+    origin: url.origin,
     header: (name) => request.headers.get(name),
     bodyToken,
   };
@@ -46,7 +50,7 @@ export function requireSameOrigin<Data extends JsonObject>(
   allowedOrigins: ReadonlySet<string>,
 ): void {
   const own = normalizeOrigin(request.origin);
-  const allowed = own && !allowedOrigins.has(own) ? new Set([...allowedOrigins, own]) : allowedOrigins;
+  const allowed = { has: (origin: string) => origin === own || allowedOrigins.has(origin) };
   const origin = request.header("origin");
   const secFetchSite = request.header("sec-fetch-site");
   if (isOriginAllowed({ method: request.method, origin, secFetchSite, allowedOrigins: allowed })) return;

@@ -91,24 +91,22 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
 
   return async function stintHandler(request, connection = {}) {
     const started = performance.now();
-    const response = await handle(request, connection);
-    services.observeRequest?.(
-      routeLabel(request),
-      request.method,
-      response.status,
-      (performance.now() - started) / 1000,
-    );
+    // The route's pattern, not the raw path, so ids never become metric labels.
+    const matched = { label: "unknown" };
+    const response = await handle(request, connection, matched);
+    services.observeRequest?.(matched.label, request.method, response.status, (performance.now() - started) / 1000);
     return response;
   };
 
-  async function handle(request: Request, connection: ConnectionInfo): Promise<Response> {
+  async function handle(request: Request, connection: ConnectionInfo, matched: { label: string }): Promise<Response> {
     let session: Session<Data> | null = null;
     try {
       const url = new URL(request.url);
       const method = request.method.toUpperCase();
       const { route, params, pathMatched } = match(method === "HEAD" ? "GET" : method, url.pathname);
       if (!route) throw new NotFoundError(pathMatched ? "Method not allowed on this route." : "No such route.");
-      const guarded = guardedWebRequest(request);
+      matched.label = route.path;
+      const guarded = guardedWebRequest(request, undefined, url);
       if (isUnsafeMethod(method)) requireSameOrigin(manager, guarded, services.allowedOrigins);
       const client: ClientContext = { userAgent: request.headers.get("user-agent"), ip: connection.ip ?? null };
       if (route.session === "none") return await route.run(noSessionContext(request, url, params, client, services));
@@ -152,16 +150,6 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
     } catch (error) {
       return failure(error, session, manager.clearCookie());
     }
-  }
-}
-
-/** The route's pattern (not the raw path) so ids never become metric labels. */
-function routeLabel(request: Request): string {
-  try {
-    const { pathname } = new URL(request.url);
-    return compiled.find(({ pattern }) => pattern.test(pathname))?.route.path ?? "unknown";
-  } catch {
-    return "unknown";
   }
 }
 

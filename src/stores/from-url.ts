@@ -18,8 +18,7 @@ export interface OpenedStore {
  * used. Throws, naming the accepted forms, on anything else.
  */
 export async function openStoreUrl(url: string): Promise<OpenedStore> {
-  const scheme = url.slice(0, url.indexOf(":") + 1).toLowerCase();
-  switch (scheme) {
+  switch (schemeOf(url)) {
     case "memory:":
       return { store: memoryStore() };
     case "sqlite:": {
@@ -60,10 +59,22 @@ export function redact(url: string): string {
  * PostgreSQL LISTEN/NOTIFY), or null when the store lives in one process.
  */
 export async function openTransportUrl(url: string): Promise<EventTransport | null> {
-  const scheme = url.slice(0, url.indexOf(":") + 1).toLowerCase();
-  if (scheme === "redis:" || scheme === "rediss:") return (await import("./redis-transport.js")).redisTransport(url);
-  if (scheme === "postgres:" || scheme === "postgresql:") {
-    return (await import("./postgres-transport.js")).postgresTransport(url);
-  }
+  const scheme = schemeOf(url);
+  if (REDIS.has(scheme)) return (await import("./redis-transport.js")).redisTransport(url);
+  if (POSTGRES.has(scheme)) return (await import("./postgres-transport.js")).postgresTransport(url);
   return null;
+}
+
+const REDIS = new Set(["redis:", "rediss:"]);
+const POSTGRES = new Set(["postgres:", "postgresql:"]);
+
+/** Do processes using this store URL share its sessions and events (workers, servers)? */
+export function sharesAcrossProcesses(url: string): boolean {
+  const scheme = schemeOf(url);
+  return REDIS.has(scheme) || POSTGRES.has(scheme);
+}
+
+/** `"redis:"` for `redis://…`, lower-cased. */
+function schemeOf(url: string): string {
+  return url.slice(0, url.indexOf(":") + 1).toLowerCase();
 }

@@ -5,6 +5,7 @@ import { createStint } from "../../app/stint.js";
 import { demoListener } from "../../demo/listener.js";
 import { serve } from "../../http/adapters/node.js";
 import { fallbackStore } from "../../stores/fallback.js";
+import { sharesAcrossProcesses } from "../../stores/from-url.js";
 import { guardStore } from "../../stores/guard.js";
 import { durationFlag, type FlagSpec, type Flags, integerFlag, readFlags, stringFlag, UsageError } from "../args.js";
 import { DEFAULT_STORE_URL, openBackend } from "../context.js";
@@ -69,10 +70,6 @@ function readSettings(flags: Flags) {
     rememberTimeout: durationFlag(flags, "remember-timeout"),
     maxSessionsPerUser: integerFlag(flags, "max-sessions-per-user"),
   };
-}
-
-function sharesAcrossProcesses(url: string): boolean {
-  return /^(redis|rediss|postgres|postgresql):/i.test(url);
 }
 
 /** The primary of `--workers N`: forks, reports readiness once, forwards shutdown. */
