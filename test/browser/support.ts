@@ -195,6 +195,20 @@ export interface DemoServer {
 
 export const EVENTS_PATH = "/api/session/events";
 
+/**
+ * How the server saw one change spread through a browser: the request that caused it, every
+ * tab's request that followed it, and the time from the first to the last of those.
+ */
+export function serverSpread(
+  requests: SeenRequest[],
+  cause: { method: string; path: string },
+  follow: { method: string; path: string },
+): { cause: SeenRequest | undefined; followers: SeenRequest[]; ms: number } {
+  const first = requests.find((seen) => seen.method === cause.method && seen.path === cause.path);
+  const followers = requests.filter((seen) => seen.method === follow.method && seen.path === follow.path);
+  return { cause: first, followers, ms: Math.max(...followers.map((seen) => seen.at)) - (first?.at ?? 0) };
+}
+
 /** Cheap argon2id: these tests exercise sessions in a browser, not the hash's cost. */
 const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });
 

@@ -11,6 +11,7 @@ import {
   leaders,
   openTabs,
   recordMeasure,
+  serverSpread,
   signedInTabs,
   skipBrowser,
   sleep,
@@ -43,11 +44,13 @@ describe.skipIf(skipBrowser)("demo in Chromium: three tabs of one browser", () =
     const signInMs = Math.max(...signedIn) - signInStarted;
     const signInHeardMs = (await allHeard(tabs, "login")) - signInStarted;
     // From the sign-in answer in the first tab to the last tab asking the server for /.
-    const signInRequests = server.requestsSince(signInStarted, agentOf(context));
-    const loggedIn = signInRequests.find((seen) => seen.method === "POST" && seen.path === "/api/auth/login");
-    const dashboards = signInRequests.filter((seen) => seen.method === "GET" && seen.path === "/");
-    expect(dashboards).toHaveLength(3);
-    const signInServerMs = Math.max(...dashboards.map((seen) => seen.at)) - (loggedIn?.at ?? 0);
+    const signIn = serverSpread(
+      server.requestsSince(signInStarted, agentOf(context)),
+      { method: "POST", path: "/api/auth/login" },
+      { method: "GET", path: "/" },
+    );
+    expect(signIn.followers).toHaveLength(3);
+    const signInServerMs = signIn.ms;
     expect(signInServerMs).toBeLessThan(1000);
     expect(signInHeardMs).toBeLessThan(1000);
     // Includes the click, the password check and three page loads at once.
@@ -63,12 +66,14 @@ describe.skipIf(skipBrowser)("demo in Chromium: three tabs of one browser", () =
     const signOutHeardMs = (await allHeard(tabs, "logout")) - signOutStarted;
     expect(signOutMs).toBeLessThan(1000);
     // The server saw the sign-out first, then every tab asking for /login.
-    const requests = server.requestsSince(signOutStarted, agentOf(context));
-    const deleted = requests.find((seen) => seen.method === "DELETE" && seen.path === "/api/session");
-    const logins = requests.filter((seen) => seen.method === "GET" && seen.path === "/login");
-    expect(deleted).toBeDefined();
-    expect(logins).toHaveLength(3);
-    const signOutServerMs = Math.max(...logins.map((seen) => seen.at)) - (deleted?.at ?? 0);
+    const signOut = serverSpread(
+      server.requestsSince(signOutStarted, agentOf(context)),
+      { method: "DELETE", path: "/api/session" },
+      { method: "GET", path: "/login" },
+    );
+    expect(signOut.cause).toBeDefined();
+    expect(signOut.followers).toHaveLength(3);
+    const signOutServerMs = signOut.ms;
     for (const tab of tabs)
       await expect(tab.locator('[data-stint="notice"]').innerText()).resolves.toMatch(/signed out/i);
 
