@@ -1,35 +1,32 @@
 /**
- * Stint on Express 5. Run: `node --import tsx examples/express.ts` (PORT, STINT_STORE, STINT_SECRET).
- * In an app, import from "stint" and "stint/adapters/express".
+ * Stint on Express 5. Run: `node --import tsx examples/express.ts` (PORT, STINT_DB, STINT_SECRET).
  */
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { commitSession, requireCsrf, requireSession, stintExpress } from "../src/adapters/express.js";
-import { createStint, openStoreUrl } from "../src/index.js";
+import { createStint } from "stint";
+import { requireCsrf, requireSession, stintExpress } from "stint/adapters/express";
+import { sqliteStore } from "stint/sqlite";
 
-const { store } = await openStoreUrl(process.env.STINT_STORE ?? "sqlite:./data/example.db");
+const store = sqliteStore({ path: process.env.STINT_DB ?? "./data/example.db" });
 const stint = createStint({ store, secret: process.env.STINT_SECRET ?? "dev-only-secret-never-in-production-0123" });
 
 const app = express();
-// API.md's routes (/api/session, /api/sessions, …) and `req.session` everywhere else.
+// API.md's routes (/api/session, /api/sessions, …) and `req.session` everywhere else,
+// committed before each answer's head goes out.
 app.use(express.json(), stintExpress(stint));
 
 // A demo sign-in that trusts any name: a real app checks a password first.
-app.post("/login", requireCsrf(), async (req, res) => {
+app.post("/login", requireCsrf(), (req, res) => {
   req.session.login(String(req.body?.name ?? "guest"));
-  // Express has no hook before the head is written: commit, then answer.
-  await commitSession(req, res);
   res.json({ user: req.session.userId });
 });
 
-app.get("/me", requireSession({ authenticated: true }), async (req, res) => {
-  await commitSession(req, res); // counts as activity
+app.get("/me", requireSession({ authenticated: true }), (req, res) => {
   res.json({ user: req.session.userId, state: req.session.state() });
 });
 
-app.post("/theme", requireSession(), requireCsrf(), async (req, res) => {
+app.post("/theme", requireSession(), requireCsrf(), (req, res) => {
   req.session.setState("theme", String(req.body?.theme ?? "light"));
-  await commitSession(req, res);
   res.json({ state: req.session.state() });
 });
 

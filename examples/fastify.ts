@@ -1,12 +1,12 @@
 /**
- * Stint on Fastify 5. Run: `node --import tsx examples/fastify.ts` (PORT, STINT_STORE, STINT_SECRET).
- * In an app, import from "stint" and "stint/adapters/fastify".
+ * Stint on Fastify 5. Run: `node --import tsx examples/fastify.ts` (PORT, STINT_DB, STINT_SECRET).
  */
 import Fastify from "fastify";
-import { requireCsrf, requireSession, stintFastify } from "../src/adapters/fastify.js";
-import { createStint, openStoreUrl } from "../src/index.js";
+import { createStint } from "stint";
+import { requireCsrf, requireSession, stintFastify } from "stint/adapters/fastify";
+import { sqliteStore } from "stint/sqlite";
 
-const { store } = await openStoreUrl(process.env.STINT_STORE ?? "sqlite:./data/example.db");
+const store = sqliteStore({ path: process.env.STINT_DB ?? "./data/example.db" });
 const stint = createStint({ store, secret: process.env.STINT_SECRET ?? "dev-only-secret-never-in-production-0123" });
 
 const app = Fastify();

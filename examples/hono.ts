@@ -1,14 +1,14 @@
 /**
- * Stint on Hono 4 (here on Node). Run: `node --import tsx examples/hono.ts` (PORT, STINT_STORE, STINT_SECRET).
- * In an app, import from "stint" and "stint/adapters/hono".
+ * Stint on Hono 4 (here on Node). Run: `node --import tsx examples/hono.ts` (PORT, STINT_DB, STINT_SECRET).
  */
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
-import { requireCsrf, requireSession, type StintEnv, stintHono } from "../src/adapters/hono.js";
-import { createStint, openStoreUrl } from "../src/index.js";
+import { createStint } from "stint";
+import { requireCsrf, requireSession, type StintEnv, stintHono } from "stint/adapters/hono";
+import { sqliteStore } from "stint/sqlite";
 
-const { store } = await openStoreUrl(process.env.STINT_STORE ?? "sqlite:./data/example.db");
+const store = sqliteStore({ path: process.env.STINT_DB ?? "./data/example.db" });
 const stint = createStint({ store, secret: process.env.STINT_SECRET ?? "dev-only-secret-never-in-production-0123" });
 
 const app = new Hono<StintEnv>();

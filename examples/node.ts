@@ -1,37 +1,37 @@
 /**
- * Stint on node:http, no framework. Run: `node --import tsx examples/node.ts` (PORT, STINT_STORE, STINT_SECRET).
- * In an app, import from "stint" and "stint/adapters/node".
+ * Stint on node:http, no framework. Run: `node --import tsx examples/node.ts` (PORT, STINT_DB, STINT_SECRET).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { nodeSessions, serve } from "../src/adapters/node.js";
-import { createStint, openStoreUrl, requireCsrf, requireSession, StintError, toErrorBody } from "../src/index.js";
+import { assertSession, createStint, StintError, toErrorBody } from "stint";
+import { nodeSessions, serve } from "stint/adapters/node";
+import { sqliteStore } from "stint/sqlite";
 
-const { store } = await openStoreUrl(process.env.STINT_STORE ?? "sqlite:./data/example.db");
+const store = sqliteStore({ path: process.env.STINT_DB ?? "./data/example.db" });
 const stint = createStint({ store, secret: process.env.STINT_SECRET ?? "dev-only-secret-never-in-production-0123" });
 const sessions = nodeSessions(stint);
 
 async function app(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const session = await sessions.load(req);
-  const answer = async (status: number, body: unknown) => {
-    await sessions.commit(res, session); // before the head is written
+  // Given `res`, the session is committed before the response head goes out.
+  const session = await sessions.load(req, res);
+  const answer = (status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
   };
   try {
     const header = (name: string) => req.headers[name]?.toString() ?? null;
-    requireCsrf(stint.manager, session, { method: req.method ?? "GET", origin: `http://${req.headers.host}`, header });
+    stint.assertCsrf(session, { method: req.method ?? "GET", origin: `http://${req.headers.host}`, header });
     if (req.method === "POST" && req.url === "/login") {
       // A demo sign-in that trusts any name: a real app checks a password first.
       session.login(String((await readJson(req)).name ?? "guest"));
-      return await answer(200, { user: session.userId });
+      return answer(200, { user: session.userId });
     }
     if (req.method === "GET" && req.url === "/me") {
-      requireSession(session, { authenticated: true });
-      return await answer(200, { user: session.userId, state: session.state() });
+      assertSession(session, { authenticated: true });
+      return answer(200, { user: session.userId, state: session.state() });
     }
     if (req.method === "POST" && req.url === "/theme") {
-      requireSession(session);
+      assertSession(session);
       session.setState("theme", String((await readJson(req)).theme ?? "light"));
-      return await answer(200, { state: session.state() });
+      return answer(200, { state: session.state() });
     }
     res.writeHead(404).end();
   } catch (error) {

@@ -1,6 +1,6 @@
 /** Session records as a signed-in browser's session looks in a store, made in bulk. */
 import { randomBytes } from "node:crypto";
-import type { SessionRecord } from "../../src/stores/store.js";
+import type { SessionRecord } from "stint";
 import { USER_AGENT } from "../servers/common.js";
 
 const DAY = 86_400_000;

@@ -7,10 +7,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import type { Store } from "stint";
+import { memoryStore } from "stint";
+import { sqliteStore } from "stint/sqlite";
 import { SessionManager } from "../../src/core/manager.js";
-import { memoryStore } from "../../src/stores/memory.js";
-import { sqliteStore } from "../../src/stores/sqlite.js";
-import type { Store } from "../../src/stores/store.js";
 import { countingStore } from "../../test/support/counting-store.js";
 
 const SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz";

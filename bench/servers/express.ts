@@ -1,6 +1,6 @@
 /** Express 5 without sessions, and Stint through its Express adapter (examples/express.ts). */
 import express from "express";
-import { commitSession, requireSession, stintExpress } from "../../src/adapters/express.js";
+import { commitSession, requireSession, stintExpress } from "stint/adapters/express";
 import {
   listen,
   NO_COUNTERS,

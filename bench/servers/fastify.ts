@@ -1,6 +1,6 @@
 /** Fastify 5 without sessions, and Stint as a Fastify plugin (examples/fastify.ts). */
 import Fastify, { type FastifyInstance } from "fastify";
-import { requireSession, stintFastify } from "../../src/adapters/fastify.js";
+import { requireSession, stintFastify } from "stint/adapters/fastify";
 import {
   type Listening,
   NO_COUNTERS,

@@ -2,7 +2,7 @@
 import { getRequestListener } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
-import { requireSession, type StintEnv, stintHono } from "../../src/adapters/hono.js";
+import { requireSession, type StintEnv, stintHono } from "stint/adapters/hono";
 import {
   listen,
   NO_COUNTERS,

@@ -3,8 +3,8 @@
  * examples/node.ts uses it: load, guard, change, commit before the head is written.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { nodeSessions } from "../../src/adapters/node.js";
-import { requireSession, StintError } from "../../src/index.js";
+import { assertSession, StintError } from "stint";
+import { nodeSessions } from "stint/adapters/node";
 import {
   listen,
   NO_COUNTERS,
@@ -33,9 +33,9 @@ export async function startStint(context: VariantContext): Promise<RunningVarian
     if (!route) return void response.writeHead(404).end();
     const session = await sessions.load(request);
     try {
-      if (route === "read") requireSession(session, { authenticated: true });
+      if (route === "read") assertSession(session, { authenticated: true });
       else if (route === "write") {
-        requireSession(session);
+        assertSession(session);
         session.set("counter", nextCounter());
       } else session.login(USER_ID);
       await sessions.commit(response, session);

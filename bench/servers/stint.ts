@@ -3,8 +3,8 @@
  * `createStint` with the defaults an app gets.
  */
 import { join } from "node:path";
-import { createStint, memoryStore, type Stint, sqliteStore } from "../../src/index.js";
-import type { Store } from "../../src/stores/store.js";
+import { createStint, memoryStore, type Stint, type Store } from "stint";
+import { sqliteStore } from "stint/sqlite";
 import { countingStore } from "../../test/support/counting-store.js";
 import { type CounterSource, SECRET, type StoreKind, type VariantContext } from "./common.js";
 
@@ -16,12 +16,12 @@ export async function openStore(kind: StoreKind, context: VariantContext): Promi
     case "sqlite":
       return sqliteStore({ path: join(context.dir, "stint.db") });
     case "redis": {
-      const { redisStoreFromUrl } = await import("../../src/stores/redis.js");
-      return redisStoreFromUrl(required(context.redisUrl, "Redis"), { prefix: `${name}:` });
+      const { redisStore } = await import("stint/redis");
+      return redisStore({ url: required(context.redisUrl, "Redis"), prefix: `${name}:` });
     }
     case "postgres": {
-      const { postgresStoreFromUrl } = await import("../../src/stores/postgres.js");
-      return postgresStoreFromUrl(required(context.postgresUrl, "PostgreSQL"), { table: name });
+      const { postgresStore } = await import("stint/postgres");
+      return postgresStore({ url: required(context.postgresUrl, "PostgreSQL"), table: name });
     }
   }
 }

@@ -5,8 +5,8 @@
  * (deleteExpiredInBatches) while monitorEventLoopDelay records the longest stall.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { deleteExpiredInBatches } from "../../src/stores/cleanup.js";
-import type { Store } from "../../src/stores/store.js";
+import type { Store } from "stint";
+import { deleteExpiredInBatches } from "../../src/core/cleanup.js";
 import { percentile, randomIds, sessionRecord } from "../lib/records.js";
 import { finish, workerInput } from "../lib/worker.js";
 import { type FillInput, fillPostgres, fillRedis, fillSqlite } from "./fill.js";

@@ -1,26 +1,17 @@
-import { createAccounts } from "../auth/accounts.js";
-import type { PasswordHasher } from "../auth/password.js";
-import type { UserRecord, UserStore } from "../auth/users.js";
+import type { Accounts } from "../auth/accounts.js";
+import type { UserRecord } from "../auth/users.js";
 import type { Clock } from "../core/clock.js";
 import { InvalidCredentialsError, RateLimitedError } from "../core/errors.js";
 import type { EventBus } from "../core/events.js";
 import type { AccountService } from "../http/context.js";
 
-export interface AccountsConfig {
-  users: UserStore;
-  hasher?: PasswordHasher;
-  /** Failed logins allowed per username and per client address, per window. */
-  limits?: {
-    usernameFailures?: { limit: number; windowMs: number };
-    addressFailures?: { limit: number; windowMs: number };
-  };
-}
-
 const publicUser = (user: UserRecord) => ({ id: user.id, username: user.username });
 
-/** The demo accounts as the HTTP routes see them, with failures reported as events. */
-export function accountService(config: AccountsConfig, events: EventBus, clock: Clock): AccountService {
-  const accounts = createAccounts({ users: config.users, hasher: config.hasher, clock, limits: config.limits });
+/**
+ * Accounts (`createAccounts` of "stint/accounts", or an app's own) as the HTTP routes see
+ * them, with failed sign-ins reported as events.
+ */
+export function accountService(accounts: Accounts, events: EventBus, clock: Clock): AccountService {
   return {
     register: async (input) => publicUser(await accounts.register(input)),
     authenticate: async (input) => {
@@ -36,7 +27,7 @@ export function accountService(config: AccountsConfig, events: EventBus, clock: 
       }
     },
     findById: async (userId) => {
-      const user = await config.users.findById(userId);
+      const user = await accounts.findById(userId);
       return user ? publicUser(user) : null;
     },
   };

@@ -1,22 +1,30 @@
+import type { Accounts } from "../auth/accounts.js";
 import { createAnonymousSessionLimiter } from "../auth/throttle.js";
+import { deleteExpiredInBatches, startCleanupLoop } from "../core/cleanup.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
-import { readCookie } from "../core/cookie.js";
 import { normalizeOrigin } from "../core/csrf.js";
+import { parseDuration } from "../core/duration.js";
 import { RateLimitedError } from "../core/errors.js";
 import { EventBus } from "../core/events.js";
 import { type CommitOptions, type FingerprintOptions, SessionManager } from "../core/manager.js";
 import type { PolicyOptions } from "../core/policy.js";
 import type { StandardSchemaV1 } from "../core/schema.js";
 import type { ClientContext, Session } from "../core/session.js";
+import { SessionControl } from "../core/session-control.js";
+import type { CookieSettings } from "../core/session-cookie.js";
 import type { AccountService, CreationLimiter, HealthReport, StintServices } from "../http/context.js";
-import { type EventTransport, localTransport, SessionEventHub } from "../http/event-hub.js";
-import { createHandler, type StintHandler } from "../http/handler.js";
+import { SessionEventHub } from "../http/event-hub.js";
+import { assertCsrf } from "../http/guards.js";
+import { createHandler } from "../http/handler.js";
+import type { StintHost } from "../http/host.js";
 import { type AuditLogger, attachAuditLog } from "../observability/audit.js";
 import { createMetrics } from "../observability/metrics.js";
 import { guardStore } from "../stores/guard.js";
 import type { JsonObject, Store } from "../stores/store.js";
-import { type AccountsConfig, accountService } from "./accounts.js";
+import { pubSubTransport } from "../transports/pubsub.js";
+import { type EventTransport, localTransport } from "../transports/transport.js";
+import { accountService } from "./accounts.js";
 
 export interface StintOptions<Data extends JsonObject = JsonObject> extends PolicyOptions {
   /** Where sessions live. */
@@ -25,10 +33,15 @@ export interface StintOptions<Data extends JsonObject = JsonObject> extends Poli
   secret: string | readonly string[];
   /** Secure cookies (`__Host-stint_session`, `Secure`): set it in production, behind HTTPS. */
   secure?: boolean;
+  /** The cookie's name, domain, SameSite and path; combinations browsers reject throw here. */
+  cookie?: CookieSettings;
   /** Origins allowed to make unsafe requests besides the server's own. */
   allowedOrigins?: readonly string[];
-  /** The demo accounts (register, login): `false` (default) leaves /api/auth/* unanswered. */
-  accounts?: AccountsConfig | false;
+  /**
+   * Accounts for `/api/auth/register` and `/login` (`createAccounts` of "stint/accounts", or
+   * your own): `false` (default) leaves /api/auth/* unanswered.
+   */
+  accounts?: Accounts | false;
   /** Typed, validated server-only data. */
   schema?: StandardSchemaV1<Data>;
   defaults?: Partial<Data>;
@@ -40,44 +53,42 @@ export interface StintOptions<Data extends JsonObject = JsonObject> extends Poli
   anonymousSessionsPerHour?: number;
   /** Every store call is bounded by this (default 2 s): then 503, never a hang. */
   storeTimeoutMs?: number;
-  /** Carries stream events between workers (Redis, PostgreSQL); in-process by default. */
-  transport?: EventTransport;
+  /**
+   * How events reach the other processes of the app. By default the store's own channel
+   * (Redis pub/sub, PostgreSQL LISTEN/NOTIFY) when it has one, so a revocation in one process
+   * ends event streams in all of them; `false` keeps events in this process.
+   */
+  transport?: EventTransport | false;
+  /** Expired sessions are deleted this often, in bounded batches (default "10m"; 0 turns it off). */
+  cleanupInterval?: number | string;
   clock?: Clock;
   /** Heartbeat comment interval of the event stream (API.md: 15 s). */
   heartbeatMs?: number;
 }
 
-export interface Stint<Data extends JsonObject = JsonObject> {
-  readonly manager: SessionManager<Data>;
-  readonly events: EventBus;
-  /** API.md's routes as `(Request) => Promise<Response>`. */
-  readonly handler: StintHandler;
-  /** Origins allowed besides the server's own (normalised), for the guards of app routes. */
-  readonly allowedOrigins: ReadonlySet<string>;
-  /**
-   * The session of an app's own request, from its `Cookie` header: the cheap path (no Web
-   * Request is built). Pass the result to `commit` before answering.
-   */
-  load(cookieHeader: string | null | undefined, client?: ClientContext): Promise<Session<Data>>;
-  /** Writes what the request changed; returns the `Set-Cookie` values to send. */
-  commit(session: Session<Data>, options?: CommitOptions): Promise<string[]>;
+export interface Stint<Data extends JsonObject = JsonObject> extends StintHost<Data> {
+  /** Every lifecycle step as a typed event (`created`, `login`, `revoked`, …). */
+  readonly events: Pick<EventBus, "on" | "onAny">;
+  /** Sessions from outside a request: a user's devices, revocation (operators, jobs). */
+  readonly sessions: SessionControl;
+  /** `{ status, store, sessions, uptimeSeconds }`, as `GET /api/health` answers. */
   health(): Promise<HealthReport>;
+  /** Prometheus text, as `GET /metrics` answers. */
   metrics(): Promise<{ contentType: string; body: string }>;
-  /** Deletes expired sessions in bounded batches. */
+  /** Deletes expired sessions now, in bounded batches; how many. */
   cleanup(): Promise<number>;
-  close(): Promise<void>;
 }
 
 const startedAt = Date.now();
 
 /**
- * Builds Stint: the session engine on a store, the HTTP API, the event stream, metrics and
- * the audit log.
+ * Builds Stint: the session engine on a store, the HTTP API, the event stream, metrics, the
+ * audit log and the cleanup of expired sessions.
  *
  * @example
  * ```ts
- * import { createStint, sqliteStore } from "stint";
- * const stint = createStint({ store: sqliteStore({ path: "./data/stint.db" }), secret: process.env.STINT_SECRET! });
+ * import { createStint, memoryStore } from "stint";
+ * const stint = createStint({ store: memoryStore(), secret: process.env.STINT_SECRET! });
  * const response = await stint.handler(new Request("http://localhost/api/session"));
  * ```
  */
@@ -86,6 +97,7 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     store: rawStore,
     secret,
     secure = false,
+    cookie,
     allowedOrigins = [],
     accounts: accountsConfig = false,
     schema,
@@ -95,7 +107,8 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     auditLog,
     anonymousSessionsPerHour = 1_000,
     storeTimeoutMs,
-    transport = localTransport(),
+    transport: transportOption,
+    cleanupInterval = "10m",
     clock = systemClock,
     heartbeatMs = 15_000,
     ...policy
@@ -112,21 +125,30 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     defaults,
     maxStateBytes,
     secure,
+    cookie,
     fingerprint,
   });
+  const control = new SessionControl(store, clock, events);
   const origins = new Set<string>();
   for (const origin of allowedOrigins) {
     const normalized = normalizeOrigin(origin);
     if (!normalized) throw new TypeError(`allowedOrigins: ${JSON.stringify(origin)} is not an http(s) origin.`);
     origins.add(normalized);
   }
+  const cleanupMs = typeof cleanupInterval === "string" ? parseDuration(cleanupInterval) : cleanupInterval;
+  const transport =
+    transportOption === false || (!transportOption && !rawStore.pubsub)
+      ? localTransport()
+      : (transportOption ?? pubSubTransport(rawStore.pubsub as NonNullable<Store["pubsub"]>, "stint:events"));
   const accounts: AccountService | null = accountsConfig ? accountService(accountsConfig, events, clock) : null;
   const hub = new SessionEventHub(events, transport);
   const stopAudit = auditLog ? attachAuditLog(events, auditLog) : () => undefined;
 
+  const activeSessions = async (): Promise<number | null> =>
+    store.count ? await store.count(clock.now()).catch(() => null) : null;
   const health = async (): Promise<HealthReport> => {
     const probe = await store.health();
-    const active = probe.ok ? await store.count(clock.now()).catch(() => null) : null;
+    const active = probe.ok ? await activeSessions() : null;
     const status = !probe.ok ? "unavailable" : probe.detail === "degraded" ? "degraded" : "ok";
     return {
       status,
@@ -141,16 +163,23 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     };
   };
   const metrics = createMetrics(events, {
-    activeSessions: () => store.count(clock.now()),
+    activeSessions: async () => (await activeSessions()) ?? Number.NaN,
     storeLatencyMs: async () => (await store.health()).latencyMs,
   });
   const metricsText = async () => ({
     contentType: metrics.registry.contentType,
     body: await metrics.registry.metrics(),
   });
+  const cleanup = async () => {
+    const deleted = await deleteExpiredInBatches(store, () => clock.now());
+    events.emit("cleanup", { deleted }, clock.now());
+    return deleted;
+  };
+  const stopCleanup = startCleanupLoop(cleanup, cleanupMs);
 
   const services: StintServices<Data> = {
     manager,
+    control,
     hub,
     accounts,
     anonymousLimiter: anonymousSessionsPerHour > 0 ? creationLimiter(anonymousSessionsPerHour, clock) : null,
@@ -161,24 +190,30 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     observeRequest: metrics.observeRequest,
   };
 
+  let closing: Promise<void> | undefined;
   return {
-    manager,
     events,
+    sessions: control,
     handler: createHandler(services),
-    allowedOrigins: origins,
-    load: (cookieHeader, client = {}) => manager.load(readCookie(cookieHeader, manager.cookieName), client),
-    commit: async (session, commitOptions = { activity: true }) =>
+    cookie: manager.cookie,
+    load: (cookieHeader: string | null | undefined, client: ClientContext = {}) =>
+      manager.load(manager.cookie.read(cookieHeader), client),
+    commit: async (session: Session<Data>, commitOptions: CommitOptions = { activity: true }) =>
       (await manager.commit(session, commitOptions)).setCookies,
+    assertCsrf: (session, request) => assertCsrf(manager, session, request, origins),
+    csrfToken: (session) => manager.csrfToken(session),
     health,
     metrics: metricsText,
-    cleanup: () => manager.cleanup(),
-    close: async () => {
-      stopAudit();
-      hub.close();
-      metrics.close();
-      await transport.close();
-      await rawStore.close();
-    },
+    cleanup,
+    close: () =>
+      (closing ??= (async () => {
+        stopCleanup();
+        stopAudit();
+        hub.close();
+        metrics.close();
+        await transport.close();
+        await rawStore.close();
+      })()),
   };
 }
 

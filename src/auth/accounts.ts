@@ -54,6 +54,8 @@ export interface Accounts {
    * (the same for an unknown user and a wrong password).
    */
   authenticate(input: AuthenticateInput): Promise<UserRecord>;
+  /** The account with this id, or null (the user of a session). */
+  findById(id: string): Promise<UserRecord | null>;
 }
 
 /** API.md: 3–64 of [A-Za-z0-9_.-]. */
@@ -90,6 +92,8 @@ export function createAccounts(options: AccountsOptions): Accounts {
   const byAddress = createAttemptLimiter({ ...(limits.addressFailures ?? DEFAULT_LIMITS.addressFailures), clock });
 
   return {
+    findById: (id) => users.findById(id),
+
     async register({ username, password, ip = null }) {
       requireStrings(username, password);
       if (!USERNAME.test(username)) throw new BadRequestError(USERNAME_RULE);

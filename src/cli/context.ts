@@ -1,8 +1,7 @@
 import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { memoryUserStore, sqliteUserStore, type UserStore } from "../auth/users.js";
-import { type EventTransport, localTransport } from "../http/event-hub.js";
-import { openStoreUrl, openTransportUrl, redact } from "../stores/from-url.js";
+import { openStoreUrl, redact } from "../stores/from-url.js";
 import { openDatabase } from "../stores/sqlite-schema.js";
 import type { Store } from "../stores/store.js";
 
@@ -12,8 +11,6 @@ export interface OpenedBackend {
   store: Store;
   users: UserStore;
   database?: BetterSqlite3.Database;
-  /** Carries stream events between the processes sharing this store. */
-  transport: EventTransport;
   /** The store URL with any password hidden, for messages. */
   label: string;
 }
@@ -29,6 +26,5 @@ export async function openBackend(url: string, options: { dataDir?: string } = {
   if (database) users = sqliteUserStore({ database });
   else if (store.kind === "memory") users = memoryUserStore();
   else users = sqliteUserStore({ database: openDatabase(join(options.dataDir ?? "./data", "users.db")) });
-  const transport = (await openTransportUrl(url)) ?? localTransport();
-  return { store, users, database, transport, label: redact(url) };
+  return { store, users, database, label: redact(url) };
 }

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../core/errors.js";
+import type { ErrorCode } from "../protocol.js";
 
 /** The error codes of API.md's table: the server's own type (type-only, nothing is bundled). */
 export type ApiErrorCode = ErrorCode;

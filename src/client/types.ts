@@ -1,4 +1,4 @@
-import type { PublicUser, SessionInfo as ServerSessionInfo } from "../http/session-info.js";
+import type { PublicUser, SessionInfo as ServerSessionInfo } from "../protocol.js";
 import { StintClientError } from "./errors.js";
 
 /**

@@ -4,18 +4,9 @@
  * Messages are for people and never contain a token or secret.
  */
 
-export type ErrorCode =
-  | "bad_request"
-  | "no_session"
-  | "invalid_credentials"
-  | "origin_mismatch"
-  | "csrf_invalid"
-  | "not_found"
-  | "conflict"
-  | "username_taken"
-  | "payload_too_large"
-  | "rate_limited"
-  | "store_unavailable";
+import type { ErrorBody, ErrorCode } from "../protocol.js";
+
+export type { ErrorBody, ErrorCode } from "../protocol.js";
 
 const statusOf: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -24,6 +15,7 @@ const statusOf: Record<ErrorCode, number> = {
   origin_mismatch: 403,
   csrf_invalid: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   username_taken: 409,
   payload_too_large: 413,
@@ -118,10 +110,6 @@ export class StoreConflictError extends Error {
     super(message);
     this.name = "StoreConflictError";
   }
-}
-
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
 }
 
 export function toErrorBody(error: StintError): ErrorBody {

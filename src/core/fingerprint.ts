@@ -1,5 +1,8 @@
 import { isIP } from "node:net";
+import type { SessionMeta, SessionRecord } from "../stores/store.js";
+import type { EventBus } from "./events.js";
 import type { SecretRing } from "./secrets.js";
+import type { ClientContext } from "./session.js";
 
 /**
  * Seed 001's session fingerprint. A session remembers a MAC of the User-Agent it was created
@@ -39,4 +42,52 @@ export function networkPrefix(ip: string | null): string | null {
     .slice(0, 3)
     .map((group) => Number.parseInt(group || "0", 16).toString(16))
     .join(":")}::/48`;
+}
+
+export interface FingerprintOptions {
+  /** End the session when the User-Agent differs from the one it was created with. */
+  bindUserAgent?: boolean;
+  /** Also compare the client's network prefix (/24, /48): reported, never binding. */
+  network?: boolean;
+}
+
+/** What a new session remembers of its client, and the check of later requests against it. */
+export class FingerprintCheck {
+  readonly #secrets: SecretRing;
+  readonly #options: FingerprintOptions;
+  readonly #events: EventBus;
+
+  constructor(secrets: SecretRing, options: FingerprintOptions, events: EventBus) {
+    this.#secrets = secrets;
+    this.#options = options;
+    this.#events = events;
+  }
+
+  /** Device facts for a new session: its User-Agent (truncated), address and UA fingerprint. */
+  metaFor(client: ClientContext): SessionMeta {
+    const userAgent = truncateUserAgent(client.userAgent);
+    return { userAgent, ip: client.ip ?? null, fingerprint: userAgentFingerprint(this.#secrets, userAgent) };
+  }
+
+  /** False when the session must end (a bound User-Agent changed); reports what looks odd. */
+  accepts(record: SessionRecord, client: ClientContext, now: number): boolean {
+    const { fingerprint, ip, userAgent } = record.meta;
+    const current = truncateUserAgent(client.userAgent);
+    const report = (reason: "user_agent_changed" | "network_changed") =>
+      this.#events.emit("suspicious", { sessionId: record.id, userId: record.userId, reason }, now);
+    // The common case, the same browser, needs no MAC: compare with the stored User-Agent.
+    if (fingerprint && current !== userAgent && !matchesUserAgent(this.#secrets, current, fingerprint)) {
+      report("user_agent_changed");
+      if (this.#options.bindUserAgent) return false;
+    }
+    if (this.#options.network && ip && networkPrefix(ip) !== networkPrefix(client.ip ?? null)) {
+      report("network_changed");
+    }
+    return true;
+  }
+}
+
+/** User agents are stored (device list) and fingerprinted at most 512 characters long. */
+function truncateUserAgent(userAgent: string | null | undefined): string | null {
+  return userAgent ? userAgent.slice(0, 512) : null;
 }

@@ -46,7 +46,7 @@ export async function callApi(
   if (call.csrfToken) headers.set("x-csrf-token", call.csrfToken);
   if (call.body) headers.set("content-type", "application/json");
   const answer = await stint.handler(
-    new Request(new URL(call.path, requestOrigin(request, { ...options, secure: stint.manager.secure })), {
+    new Request(new URL(call.path, requestOrigin(request, { ...options, secure: stint.cookie.secure })), {
       method: call.method,
       headers,
       body: call.body ? JSON.stringify(call.body) : undefined,

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { StoreUnavailableError } from "../core/errors.js";
 import type { Session } from "../core/session.js";
 import { clientOf } from "../http/adapters/node.js";
-import type { SessionInfo } from "../http/session-info.js";
+import type { SessionInfo } from "../protocol.js";
 import { callApi } from "./api-bridge.js";
 import type { DemoContext } from "./context.js";
 
@@ -23,7 +23,7 @@ export async function visit(context: DemoContext, request: IncomingMessage): Pro
   const { stint } = context;
   const session = await stint.load(request.headers.cookie, clientOf(request, context.trustProxy));
   const cookies = await stint.commit(session, { activity: true });
-  const csrfToken = session.isNew || session.isDestroyed ? null : stint.manager.csrfToken(session);
+  const csrfToken = session.isNew || session.isDestroyed ? null : stint.csrfToken(session);
   return { session, cookies, csrfToken };
 }
 

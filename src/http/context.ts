@@ -1,9 +1,10 @@
 import type { SessionManager } from "../core/manager.js";
 import type { ClientContext, Session } from "../core/session.js";
+import type { SessionControl } from "../core/session-control.js";
+import type { PublicUser } from "../protocol.js";
 import type { JsonObject } from "../stores/store.js";
 import type { SessionEventHub } from "./event-hub.js";
 import type { Body } from "./json.js";
-import type { PublicUser } from "./session-info.js";
 
 /** What the account routes need: the demo's accounts, or an app's own. */
 export interface AccountService {
@@ -28,6 +29,8 @@ export interface CreationLimiter {
 /** Everything the routes use, built once by createStint. */
 export interface StintServices<Data extends JsonObject> {
   manager: SessionManager<Data>;
+  /** Device lists and revocations. */
+  control: SessionControl;
   hub: SessionEventHub;
   accounts: AccountService | null;
   anonymousLimiter: CreationLimiter | null;

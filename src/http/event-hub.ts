@@ -1,50 +1,6 @@
 import type { EventBus } from "../core/events.js";
-
-/** What an open event stream of one session hears (API.md's `GET /api/session/events`). */
-export interface StreamEvent {
-  sessionId: string;
-  type: "state" | "extended" | "revoked" | "logout";
-  data: Record<string, unknown>;
-}
-
-/**
- * Carries stream events between the processes serving the same store. In one process it is
- * a direct call; across workers a store-backed transport (Redis pub/sub, PostgreSQL
- * LISTEN/NOTIFY) publishes and every worker, the publisher included, receives.
- */
-export interface EventTransport {
-  publish(event: StreamEvent): void;
-  subscribe(listener: (event: StreamEvent) => void): () => void;
-  close(): Promise<void>;
-}
-
-const STREAM_EVENT_TYPES = new Set(["state", "extended", "revoked", "logout"]);
-
-/** Events from another process are parsed defensively: anything unexpected is ignored. */
-export function parseStreamEvent(message: string): StreamEvent | null {
-  try {
-    const value = JSON.parse(message) as Partial<StreamEvent>;
-    if (typeof value.sessionId !== "string" || !STREAM_EVENT_TYPES.has(value.type as string)) return null;
-    const data = value.data && typeof value.data === "object" && !Array.isArray(value.data) ? value.data : {};
-    return { sessionId: value.sessionId, type: value.type as StreamEvent["type"], data };
-  } catch {
-    return null;
-  }
-}
-
-export function localTransport(): EventTransport {
-  const listeners = new Set<(event: StreamEvent) => void>();
-  return {
-    publish: (event) => {
-      for (const listener of listeners) listener(event);
-    },
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    close: async () => listeners.clear(),
-  };
-}
+import type { StreamEvent } from "../protocol.js";
+import type { EventTransport } from "../transports/transport.js";
 
 /** Routes the manager's lifecycle events to the open streams of the sessions they concern. */
 export class SessionEventHub {

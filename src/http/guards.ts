@@ -28,11 +28,19 @@ export function guardedWebRequest(
   };
 }
 
+/** The CSRF token a parsed body carries: the `csrf_token` JSON field or the `_csrf` form field. */
+export function csrfBodyToken(body: unknown): string | null {
+  if (typeof body !== "object" || body === null) return null;
+  const { csrf_token: json, _csrf: form } = body as Record<string, unknown>;
+  const field = json ?? form;
+  return typeof field === "string" ? field : null;
+}
+
 /**
  * The seeds' `@require_session`: throws NoSessionError (401) unless the request has a stored
  * session — signed in, too, when `authenticated`.
  */
-export function requireSession<Data extends JsonObject>(
+export function assertSession<Data extends JsonObject>(
   session: Session<Data>,
   options: { authenticated?: boolean } = {},
 ): void {
@@ -44,7 +52,7 @@ export function requireSession<Data extends JsonObject>(
  * API.md rule 1: the Origin / Sec-Fetch-Site check of unsafe requests. Throws
  * OriginMismatchError (403). `allowedOrigins` are normalised extra origins.
  */
-export function requireSameOrigin<Data extends JsonObject>(
+export function assertSameOrigin<Data extends JsonObject>(
   manager: SessionManager<Data>,
   request: GuardedRequest,
   allowedOrigins: ReadonlySet<string>,
@@ -60,19 +68,20 @@ export function requireSameOrigin<Data extends JsonObject>(
 
 /**
  * The seeds' `@require_csrf` (API.md rules 1 and 2): for an unsafe request, the origin check,
- * then — when there is a session — its CSRF token from the `X-CSRF-Token` header or the body.
- * Throws OriginMismatchError or CsrfInvalidError (403). Safe methods pass.
+ * then — when there is a session — its CSRF token from the `X-CSRF-Token` header (or
+ * `X-CSRFToken`, Django's and Flask-WTF's spelling) or the body. Throws OriginMismatchError or
+ * CsrfInvalidError (403). Safe methods pass.
  */
-export function requireCsrf<Data extends JsonObject>(
+export function assertCsrf<Data extends JsonObject>(
   manager: SessionManager<Data>,
   session: Session<Data>,
   request: GuardedRequest,
-  allowedOrigins: ReadonlySet<string> = new Set(),
+  allowedOrigins: ReadonlySet<string>,
 ): void {
   if (!isUnsafeMethod(request.method)) return;
-  requireSameOrigin(manager, request, allowedOrigins);
+  assertSameOrigin(manager, request, allowedOrigins);
   if (session.isNew) return;
-  const token = request.header("x-csrf-token") ?? request.bodyToken ?? null;
+  const token = request.header("x-csrf-token") ?? request.header("x-csrftoken") ?? request.bodyToken ?? null;
   if (manager.verifyCsrf(session, token)) return;
   manager.events.emit(
     "csrf_failed",

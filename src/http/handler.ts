@@ -1,10 +1,9 @@
-import { readCookie } from "../core/cookie.js";
 import { isUnsafeMethod } from "../core/csrf.js";
 import { NoSessionError, NotFoundError, StintError } from "../core/errors.js";
 import type { ClientContext, Session } from "../core/session.js";
 import type { JsonObject } from "../stores/store.js";
 import type { Route, RouteContext, StintServices } from "./context.js";
-import { guardedWebRequest, requireCsrf, requireSameOrigin } from "./guards.js";
+import { assertCsrf, assertSameOrigin, csrfBodyToken, guardedWebRequest } from "./guards.js";
 import { type Body, errorResponse, json, readBody } from "./json.js";
 import { login, register } from "./routes/auth.js";
 import { sessionEvents } from "./routes/events.js";
@@ -107,11 +106,11 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
       if (!route) throw new NotFoundError(pathMatched ? "Method not allowed on this route." : "No such route.");
       matched.label = route.path;
       const guarded = guardedWebRequest(request, undefined, url);
-      if (isUnsafeMethod(method)) requireSameOrigin(manager, guarded, services.allowedOrigins);
+      if (isUnsafeMethod(method)) assertSameOrigin(manager, guarded, services.allowedOrigins);
       const client: ClientContext = { userAgent: request.headers.get("user-agent"), ip: connection.ip ?? null };
       if (route.session === "none") return await route.run(noSessionContext(request, url, params, client, services));
 
-      const loaded = await manager.load(readCookie(request.headers.get("cookie"), manager.cookieName), client);
+      const loaded = await manager.load(manager.cookie.read(request.headers.get("cookie")), client);
       session = loaded;
       const needsSession = route.session === "required" || route.session === "authenticated";
       if (needsSession && loaded.isNew) throw new NoSessionError();
@@ -120,9 +119,8 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
       }
       const body: Body = isUnsafeMethod(method) ? await readBody(request) : {};
       if (isUnsafeMethod(method) && !loaded.isNew) {
-        const field = body.csrf_token ?? body._csrf;
-        guarded.bodyToken = typeof field === "string" ? field : null;
-        requireCsrf(manager, loaded, guarded, services.allowedOrigins);
+        guarded.bodyToken = csrfBodyToken(body);
+        assertCsrf(manager, loaded, guarded, services.allowedOrigins);
       }
 
       const cookies: string[] = [];
@@ -148,7 +146,7 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
       for (const cookie of cookies) response.headers.append("set-cookie", cookie);
       return method === "HEAD" ? new Response(null, response) : response;
     } catch (error) {
-      return failure(error, session, manager.clearCookie());
+      return failure(error, session, manager.cookie.clear());
     }
   }
 }

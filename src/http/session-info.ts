@@ -1,29 +1,7 @@
 import type { SessionManager } from "../core/manager.js";
 import type { Session } from "../core/session.js";
+import type { DeviceInfo, PublicUser, SessionInfo, StateBody } from "../protocol.js";
 import type { JsonObject, SessionRecord } from "../stores/store.js";
-
-export interface PublicUser {
-  id: string;
-  username: string;
-}
-
-/** API.md's SessionInfo. */
-export interface SessionInfo {
-  session: {
-    id: string;
-    userId: string | null;
-    createdAt: string;
-    lastSeenAt: string;
-    expiresAt: string;
-    absoluteExpiresAt: string;
-    elapsedSeconds: number;
-    remainingSeconds: number;
-    persistent: boolean;
-    authenticatedAt: string | null;
-  };
-  user: PublicUser | null;
-  csrfToken: string;
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -52,11 +30,11 @@ export function sessionInfo<Data extends JsonObject>(
   };
 }
 
-export function stateBody(record: Readonly<SessionRecord>) {
+export function stateBody(record: Readonly<SessionRecord>): StateBody {
   return { state: record.state, version: record.version, updatedAt: iso(record.updatedAt) };
 }
 
-export function deviceBody(record: SessionRecord, currentId: string | null) {
+export function deviceBody(record: SessionRecord, currentId: string | null): DeviceInfo {
   return {
     id: record.id,
     createdAt: iso(record.createdAt),

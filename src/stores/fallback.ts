@@ -92,14 +92,15 @@ export function fallbackStore(guardedPrimary: Store, fallback: Store = memorySto
       )) + (await fallback.deleteExpired(now, limit)),
     count: async (now) =>
       (await attempt(
-        () => primary.count(now),
+        () => primary.count?.(now) ?? Promise.resolve(0),
         async () => 0,
-      )) + (await fallback.count(now)),
+      )) + ((await fallback.count?.(now)) ?? 0),
     scan: (options) =>
       attempt(
-        () => primary.scan(options),
-        () => fallback.scan(options),
+        () => primary.scan?.(options) ?? Promise.resolve([]),
+        () => fallback.scan?.(options) ?? Promise.resolve([]),
       ),
+    ...(primary.pubsub && { pubsub: primary.pubsub }),
     health: async (): Promise<StoreHealth> => {
       const probe = await primary.health().catch(() => ({ ok: false, latencyMs: 0 }));
       return probe.ok ? probe : { ok: true, latencyMs: probe.latencyMs, detail: "degraded" };

@@ -4,7 +4,7 @@ import { access, link, mkdir, open, readdir, readFile, rename, rmdir, stat, unli
 import { join, resolve } from "node:path";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { applyPatch } from "./apply-patch.js";
-import type { SessionRecord, Store } from "./store.js";
+import type { CompleteStore, SessionRecord } from "./store.js";
 
 export interface FileStoreOptions {
   /** Created with mode 0700 when missing; refused when other users can read or enter it. */
@@ -35,7 +35,7 @@ const PARALLEL_READS = 16;
  * @example
  * const stint = createStint({ store: fileStore({ directory: "./data/sessions" }) });
  */
-export function fileStore(options: FileStoreOptions): Store {
+export function fileStore(options: FileStoreOptions): CompleteStore {
   const root = resolve(options.directory);
   const sessionsDir = join(root, "sessions");
   const usersDir = join(root, "users");
@@ -77,6 +77,14 @@ export function fileStore(options: FileStoreOptions): Store {
     return existed;
   };
 
+  /** Removes a session if it is live; true when it was. Hold its session lock. */
+  const removeLive = async (id: string, now: number): Promise<boolean> => {
+    const record = await read(id);
+    if (!record) return false;
+    await remove(id, record.userId);
+    return record.expiresAt > now;
+  };
+
   /** The user's records (marker order), pruning markers whose file is gone. Hold the user lock. */
   const recordsOf = async (userId: string): Promise<SessionRecord[]> => {
     const ids = (await listDir(userDir(userId))).map(idOf).filter((id) => id !== undefined);
@@ -112,7 +120,7 @@ export function fileStore(options: FileStoreOptions): Store {
   return {
     kind: "file",
 
-    async create(input, { maxPerUser, now }) {
+    async create(input, { maxPerUser, replace, now }) {
       const record = structuredClone(input);
       if (Buffer.byteLength(record.id) > MAX_ID_BYTES) {
         throw new RangeError(`fileStore: session ids longer than ${MAX_ID_BYTES} bytes are not supported.`);
@@ -121,6 +129,10 @@ export function fileStore(options: FileStoreOptions): Store {
         locks.run(userKey(record.userId), () =>
           locks.run(sessionKey(record.id), async () => {
             if (await exists(sessionPath(record.id))) throw new StoreConflictError();
+            const replaced = replace
+              ? await locks.run(sessionKey(replace.id), () => removeLive(replace.id, now))
+              : false;
+            if (replace?.required && !replaced) return { created: false, replaced, evicted: [] };
             const evicted: string[] = [];
             if (record.userId !== null) {
               if (maxPerUser !== undefined) {
@@ -145,7 +157,7 @@ export function fileStore(options: FileStoreOptions): Store {
             } finally {
               await unlinkIfPresent(temp);
             }
-            return { evicted };
+            return { created: true, replaced, evicted };
           }),
         ),
       );

@@ -1,5 +1,4 @@
 import type BetterSqlite3 from "better-sqlite3";
-import type { EventTransport } from "../http/event-hub.js";
 import { fileStore } from "./file.js";
 import { memoryStore } from "./memory.js";
 import { sqliteStore } from "./sqlite.js";
@@ -38,10 +37,10 @@ export async function openStoreUrl(url: string): Promise<OpenedStore> {
     }
     case "redis:":
     case "rediss:":
-      return { store: await (await import("./redis.js")).redisStoreFromUrl(url) };
+      return { store: (await import("./redis.js")).redisStore({ url }) };
     case "postgres:":
     case "postgresql:":
-      return { store: await (await import("./postgres.js")).postgresStoreFromUrl(url) };
+      return { store: (await import("./postgres.js")).postgresStore({ url }) };
     default:
       throw new TypeError(
         `Unsupported store URL ${JSON.stringify(redact(url))}: use memory:, sqlite:PATH, file:DIR, redis://… or postgres://….`,
@@ -52,17 +51,6 @@ export async function openStoreUrl(url: string): Promise<OpenedStore> {
 /** A URL with any password replaced, for messages and logs. */
 export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
-}
-
-/**
- * The event transport between processes sharing the store of `url` (Redis pub/sub,
- * PostgreSQL LISTEN/NOTIFY), or null when the store lives in one process.
- */
-export async function openTransportUrl(url: string): Promise<EventTransport | null> {
-  const scheme = schemeOf(url);
-  if (REDIS.has(scheme)) return (await import("./redis-transport.js")).redisTransport(url);
-  if (POSTGRES.has(scheme)) return (await import("./postgres-transport.js")).postgresTransport(url);
-  return null;
 }
 
 const REDIS = new Set(["redis:", "rediss:"]);

@@ -1,5 +1,5 @@
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
-import type { Store } from "./store.js";
+import type { ScanOptions, Store } from "./store.js";
 
 interface Pending {
   deadline: number;
@@ -63,6 +63,7 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
       );
     });
 
+  const { count, scan, pubsub } = store;
   return {
     kind: store.kind,
     create: (record, options) => guard("create", () => store.create(record, options)),
@@ -72,8 +73,10 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
     listByUser: (userId, now) => guard("listByUser", () => store.listByUser(userId, now)),
     deleteByUser: (userId, options) => guard("deleteByUser", () => store.deleteByUser(userId, options)),
     deleteExpired: (now, limit) => guard("deleteExpired", () => store.deleteExpired(now, limit)),
-    count: (now) => guard("count", () => store.count(now)),
-    scan: (options) => guard("scan", () => store.scan(options)),
+    // Optional capabilities stay optional: a store without them is wrapped without them.
+    ...(count && { count: (now: number) => guard("count", () => count.call(store, now)) }),
+    ...(scan && { scan: (options: ScanOptions) => guard("scan", () => scan.call(store, options)) }),
+    ...(pubsub && { pubsub }),
     health: async () => {
       try {
         return await guard("health", () => store.health());

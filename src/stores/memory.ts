@@ -1,6 +1,6 @@
 import { StoreConflictError } from "../core/errors.js";
 import { applyKeys, changesData, changesState } from "./patch-keys.js";
-import type { JsonObject, SessionRecord, Store } from "./store.js";
+import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
 
 export interface MemoryStoreOptions {
   /** The most records kept; past it the least recently used one is dropped. Default 10,000. */
@@ -15,7 +15,7 @@ export interface MemoryStoreOptions {
  * @example
  * const stint = createStint({ store: memoryStore({ maxEntries: 1_000 }) });
  */
-export function memoryStore(options: MemoryStoreOptions = {}): Store {
+export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
   const { maxEntries = 10_000 } = options;
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     throw new RangeError(`memoryStore: maxEntries must be a positive integer, got ${maxEntries}.`);
@@ -59,8 +59,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   return {
     kind: "memory",
 
-    async create(input, { maxPerUser, now }) {
+    async create(input, { maxPerUser, replace, now }) {
       if (records.has(input.id)) throw new StoreConflictError();
+      const replaced = replace !== undefined && live(replace.id, now) !== undefined;
+      if (replace?.required && !replaced) return { created: false, replaced, evicted: [] };
+      if (replace) remove(replace.id);
       const record = copyRecord(input);
       const evicted: string[] = [];
       if (record.userId !== null && maxPerUser !== undefined) {
@@ -76,7 +79,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         byUser.set(record.userId, ids.add(record.id));
       }
       while (records.size > maxEntries) remove(records.keys().next().value as string);
-      return { evicted };
+      return { created: true, replaced, evicted };
     },
 
     async get(id, now) {

@@ -127,6 +127,7 @@ export function statements(table: string) {
       RETURNING ${COLUMNS}`,
     version: `SELECT version FROM ${t} WHERE id = $1 AND expires_at > $2`,
     delete: `DELETE FROM ${t} WHERE id = $1`,
+    deleteReturningLive: `DELETE FROM ${t} WHERE id = $1 RETURNING expires_at > $2 AS live`,
     listByUser: `SELECT ${COLUMNS} FROM ${t} WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id DESC`,
     deleteByUser: `DELETE FROM ${t} WHERE user_id = $1 AND ($2::text IS NULL OR id <> $2::text) RETURNING id`,
     /** SKIP LOCKED: cleaners on several workers take different rows instead of queueing. */

@@ -1,20 +1,16 @@
+import pg from "pg";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
+import { type PostgresListenConnection, postgresPubSub } from "../transports/postgres.js";
 import { changesData, changesState } from "./patch-keys.js";
 import { checkTableName, migrate, type PostgresQueryable, statements } from "./postgres-schema.js";
-import type { JsonObject, PatchResult, SessionPatch, SessionRecord, Store } from "./store.js";
+import type { CompleteStore, JsonObject, PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
 export type { PostgresQueryable } from "./postgres-schema.js";
 
 /** What the store calls on its pool, typed structurally: a pg 8 `Pool` fits. */
 export interface PostgresPool extends PostgresQueryable {
-  /** A dedicated connection, for the transactions of create (maxPerUser) and migration. */
-  connect(): Promise<PostgresQueryable & { release(error?: Error | boolean): void }>;
-}
-
-export interface PostgresStoreOptions {
-  pool: PostgresPool;
-  /** Default "stint_sessions"; created or migrated on first use. */
-  table?: string;
+  /** A dedicated connection: transactions (create), migration, and the one held for LISTEN. */
+  connect(): Promise<PostgresQueryable & PostgresListenConnection>;
 }
 
 interface Row {
@@ -34,16 +30,41 @@ interface Row {
   meta: string;
 }
 
+interface CommonOptions {
+  /** Default "stint_sessions"; created or migrated on first use. */
+  table?: string;
+}
+
+export interface PostgresUrlOptions extends CommonOptions {
+  /** `postgres://user:password@host:5432/db`: the store opens and ends its own pool. */
+  url: string;
+  /** Bound on connecting and on every statement, in ms. Default 2,000. */
+  timeoutMs?: number;
+  /** Pool size. Default 10 (one connection is held for LISTEN). */
+  max?: number;
+}
+
+export interface PostgresPoolOptions extends CommonOptions {
+  /** Your pg Pool; it stays yours to end. One of its connections is held for LISTEN. */
+  pool: PostgresPool;
+}
+
+export type PostgresStoreOptions = PostgresUrlOptions | PostgresPoolOptions;
+
 /**
  * Sessions in PostgreSQL, shared by every worker and machine. A patch is one UPDATE with
  * jsonb operators; the table is created or migrated on first use, under an advisory lock.
+ * Stint's events travel between the processes sharing the store over LISTEN/NOTIFY.
  *
  * @example
- * import pg from "pg";
- * const stint = createStint({ store: postgresStore({ pool: new pg.Pool({ connectionString }) }) });
+ * import { postgresStore } from "stint/postgres";
+ * const stint = createStint({ store: postgresStore({ url: process.env.DATABASE_URL! }), secret });
  */
-export function postgresStore(options: PostgresStoreOptions): Store {
-  const { pool, table = "stint_sessions" } = options;
+export function postgresStore(options: PostgresStoreOptions): CompleteStore {
+  const { table = "stint_sessions" } = options;
+  const own = "url" in options ? ownPool(options) : null;
+  const pool: PostgresPool = own ?? (options as PostgresPoolOptions).pool;
+  const pubsub = postgresPubSub(pool);
   checkTableName(table);
   const sql = statements(table);
 
@@ -100,24 +121,36 @@ export function postgresStore(options: PostgresStoreOptions): Store {
   return {
     kind: "postgres",
 
-    async create(record, { maxPerUser, now }) {
+    async create(record, { maxPerUser, replace, now }) {
       return guard(async () => {
         const values = encode(record);
-        if (record.userId === null || maxPerUser === undefined) {
+        const limited = record.userId !== null && maxPerUser !== undefined;
+        if (!limited && !replace) {
           await query(sql.insert, values);
-          return { evicted: [] };
+          return { created: true, replaced: false, evicted: [] };
         }
         await prepared();
         const client = await pool.connect();
         try {
           await client.query("BEGIN");
-          await client.query(sql.lockUser, [`${table}:${record.userId}`]);
+          if (limited) await client.query(sql.lockUser, [`${table}:${record.userId}`]);
+          let replaced = false;
+          if (replace && storable(replace.id)) {
+            const { rows } = await client.query(sql.deleteReturningLive, [replace.id, now]);
+            replaced = rows[0]?.live === true;
+          }
+          if (replace?.required && !replaced) {
+            await client.query("ROLLBACK");
+            return { created: false, replaced, evicted: [] };
+          }
           await client.query(sql.insert, values);
-          const { rows } = await client.query(sql.evict, [record.userId, record.id, now, Math.max(0, maxPerUser - 1)]);
+          const { rows } = limited
+            ? await client.query(sql.evict, [record.userId, record.id, now, Math.max(0, (maxPerUser as number) - 1)])
+            : { rows: [] };
           await client.query("COMMIT");
           const evicted = rows.map((row) => ({ id: String(row.id), createdAt: Number(row.created_at) }));
           evicted.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-          return { evicted: evicted.map((row) => row.id) };
+          return { created: true, replaced, evicted: evicted.map((row) => row.id) };
         } catch (error) {
           await client.query("ROLLBACK").catch(() => {});
           throw error;
@@ -187,8 +220,12 @@ export function postgresStore(options: PostgresStoreOptions): Store {
       }
     },
 
+    pubsub,
+
     async close() {
-      // The pool is the caller's: postgresStoreFromUrl ends the one it made.
+      await pubsub.close();
+      // A pool given by the caller stays theirs to end.
+      await own?.end();
     },
   };
 }
@@ -308,25 +345,12 @@ function translate(error: unknown): unknown {
   return error;
 }
 
-export interface PostgresStoreFromUrlOptions {
-  table?: string;
-  /** Bound on connecting and on every statement, in ms. Default 2,000. */
-  timeoutMs?: number;
-  /** Pool size. Default 10. */
-  max?: number;
-}
-
 /**
- * A PostgreSQL store over a pg.Pool of its own, ended by `close()`. Connecting and every
- * statement are bounded by `timeoutMs`, so an outage gives 503 quickly, never a hang; the
- * pool opens fresh connections once the server is back.
- *
- * @example
- * const stint = createStint({ store: await postgresStoreFromUrl("postgres://app@db/app") });
+ * The store's own pg.Pool. Connecting and every statement are bounded by `timeoutMs`, so an
+ * outage gives 503 quickly, never a hang; the pool opens fresh connections once the server is
+ * back.
  */
-export async function postgresStoreFromUrl(url: string, options: PostgresStoreFromUrlOptions = {}): Promise<Store> {
-  const { table, timeoutMs = 2_000, max = 10 } = options;
-  const { default: pg } = await import("pg");
+function ownPool({ url, timeoutMs = 2_000, max = 10 }: PostgresUrlOptions) {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -339,11 +363,5 @@ export async function postgresStoreFromUrl(url: string, options: PostgresStoreFr
   // An idle connection killed by the server (restart, 57P01) emits "error" on the pool;
   // unhandled, it would crash the process. The next query simply gets a new connection.
   pool.on("error", () => {});
-  const store = postgresStore({ pool, table });
-  return {
-    ...store,
-    async close() {
-      await pool.end();
-    },
-  };
+  return pool;
 }

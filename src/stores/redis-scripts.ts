@@ -43,12 +43,21 @@ end
 
 /**
  * KEYS: session hash. ARGV: base, id, now, userId or "", createdAt, expiresAt, expiresAt
- * rounded up to an integer, maxPerUser or "", then the hash's field/value pairs.
- * Returns nil when the id exists, else the evicted ids, oldest first.
+ * rounded up to an integer, maxPerUser or "", the id it replaces or "", "1" when that
+ * replacement is required, then the hash's field/value pairs. Returns nil when the id
+ * exists, else {created (0/1), replaced (0/1), evicted ids oldest first}.
  */
 const CREATE = `${PRELUDE}
 local id, now, user, createdAt, expiresAt, max = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[8]
+local replacing = ARGV[9]
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local replaced = 0
+if replacing ~= '' then
+  local expires = redis.call('HGET', skey(replacing), 'expiresAt')
+  if expires and tonumber(expires) > now then replaced = 1 end
+  drop(replacing)
+end
+if ARGV[10] == '1' and replaced == 0 then return {0, 0, {}} end
 local evicted = {}
 if user ~= '' and max ~= '' then
   local live = {}
@@ -62,7 +71,7 @@ if user ~= '' and max ~= '' then
     evicted[#evicted + 1] = live[i]
   end
 end
-for i = 9, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIREAT', KEYS[1], ARGV[7])
 redis.call('ZADD', base .. 'ids', 0, id)
 redis.call('ZADD', base .. 'expiry', expiresAt, id)
@@ -70,7 +79,7 @@ if user ~= '' then
   redis.call('HSET', base .. 'owner', id, user)
   redis.call('ZADD', ukey(user), createdAt, id)
 end
-return evicted
+return {1, replaced, evicted}
 `;
 
 /**

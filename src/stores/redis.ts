@@ -1,12 +1,15 @@
+import { Redis } from "ioredis";
 import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
+import { type RedisPubSubClient, redisPubSub } from "../transports/redis.js";
 import { type RedisScript, scripts } from "./redis-scripts.js";
-import type { JsonObject, SessionRecord, Store } from "./store.js";
+import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
 
 /**
  * The Redis commands the store sends, typed structurally: an ioredis `Redis` (or `Cluster`)
- * fits, and so does any client offering these five methods with ioredis's argument order.
+ * fits, and so does any client offering these methods with ioredis's argument order.
+ * `publish` and `duplicate` carry Stint's events between processes (pub/sub).
  */
-export interface RedisStoreClient {
+export interface RedisStoreClient extends RedisPubSubClient {
   hgetall(key: string): Promise<Record<string, string>>;
   evalsha(sha1: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
@@ -14,8 +17,7 @@ export interface RedisStoreClient {
   ping(): Promise<string>;
 }
 
-export interface RedisStoreOptions {
-  client: RedisStoreClient;
+interface CommonOptions {
   /**
    * Start of every key, default "stint:". It is wrapped in braces, `{stint:}s:<id>`, so all
    * keys of a store share one Redis Cluster hash slot; it must not contain braces itself.
@@ -23,9 +25,24 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
+export interface RedisUrlOptions extends CommonOptions {
+  /** `redis://[user:password@]host:port/db` or `rediss://…`: the store opens and closes its own client. */
+  url: string;
+  /** Bound on connecting and on every command, in ms. Default 2,000. */
+  timeoutMs?: number;
+}
+
+export interface RedisClientOptions extends CommonOptions {
+  /** Your ioredis client; it stays yours to close. */
+  client: RedisStoreClient;
+}
+
+export type RedisStoreOptions = RedisUrlOptions | RedisClientOptions;
+
 /**
  * Sessions in Redis (or Valkey), shared by every worker and machine. A read is one HGETALL;
- * every change is one Lua script; Redis drops expired sessions itself (PEXPIREAT).
+ * every change is one Lua script; Redis drops expired sessions itself (PEXPIREAT). Stint's
+ * events travel between the processes sharing the store over Redis pub/sub.
  *
  * On Redis Cluster all keys of a store carry one hash tag, so each script stays atomic and
  * never fails with CROSSSLOT; the cost is that one store's sessions live on one shard
@@ -34,14 +51,29 @@ export interface RedisStoreOptions {
  * TTL, and an index entry whose hash Redis evicted is skipped and cleaned up later.
  *
  * @example
- * import { Redis } from "ioredis";
- * const stint = createStint({ store: redisStore({ client: new Redis(process.env.REDIS_URL) }) });
+ * import { redisStore } from "stint/redis";
+ * const stint = createStint({ store: redisStore({ url: process.env.REDIS_URL! }), secret });
  */
-export function redisStore(options: RedisStoreOptions): Store {
-  const { client, prefix = "stint:" } = options;
+export function redisStore(options: RedisStoreOptions): CompleteStore {
+  const { prefix = "stint:" } = options;
   if (/[{}]/.test(prefix)) {
     throw new TypeError(`redisStore: prefix must not contain "{" or "}" (it becomes the hash tag), got ${prefix}.`);
   }
+  const own = "url" in options ? ownClient(options.url, options.timeoutMs ?? 2_000) : null;
+  const client = own?.client ?? (options as RedisClientOptions).client;
+  const pubsub = redisPubSub(client);
+  const connecting = own?.connected ?? (() => null);
+
+  /** Fail closed: any client or server failure becomes StoreUnavailableError (a 503). */
+  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      const first = connecting();
+      if (first) await first;
+      return await call();
+    } catch (error) {
+      throw new StoreUnavailableError("The Redis store failed.", { cause: error });
+    }
+  };
   const base = `{${prefix}}`;
   const key = {
     session: (id: string) => `${base}s:${id}`,
@@ -63,7 +95,7 @@ export function redisStore(options: RedisStoreOptions): Store {
   return {
     kind: "redis",
 
-    async create(record, { maxPerUser, now }) {
+    async create(record, { maxPerUser, replace, now }) {
       const reply = await guard(() =>
         run(
           scripts.create,
@@ -76,12 +108,15 @@ export function redisStore(options: RedisStoreOptions): Store {
             record.expiresAt,
             Math.ceil(record.expiresAt),
             maxPerUser ?? "",
+            replace?.id ?? "",
+            replace?.required ? "1" : "",
             ...encode(record),
           ],
         ),
       );
       if (reply === null) throw new StoreConflictError();
-      return { evicted: reply as string[] };
+      const [created, replaced, evicted] = reply as [number, number, string[]];
+      return { created: created === 1, replaced: replaced === 1, evicted };
     },
 
     async get(id, now) {
@@ -160,8 +195,12 @@ export function redisStore(options: RedisStoreOptions): Store {
       }
     },
 
+    pubsub,
+
     async close() {
-      // The client is the caller's: redisStoreFromUrl closes the one it made.
+      await pubsub.close();
+      // A client given by the caller stays theirs to close.
+      await own?.close();
     },
   };
 }
@@ -259,35 +298,13 @@ function liveRecords(hashes: readonly string[][], now: number): SessionRecord[] 
   return records;
 }
 
-/** Fail closed: any client or server failure becomes StoreUnavailableError (a 503). */
-async function guard<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new StoreUnavailableError(`The Redis store failed: ${(error as Error | undefined)?.message}`, {
-      cause: error,
-    });
-  }
-}
-
-export interface RedisStoreFromUrlOptions {
-  prefix?: string;
-  /** Bound on every command, connecting included, in ms. Default 2,000. */
-  timeoutMs?: number;
-}
-
 /**
- * A Redis store over an ioredis client of its own, closed by `close()`. When Redis is down,
- * calls fail at once (503), and an unanswered command within `timeoutMs`, instead of queueing;
- * the client keeps reconnecting in the background, so the same cookies work again once Redis
- * is back (issue 4).
- *
- * @example
- * const stint = createStint({ store: await redisStoreFromUrl("redis://127.0.0.1:6379/0") });
+ * The store's own ioredis client. When Redis is down, commands fail at once (503) instead of
+ * queueing, and an unanswered command fails within `timeoutMs`; the client keeps reconnecting
+ * in the background, so the same cookies work again once Redis is back. Commands sent before
+ * the first connection wait for it (bounded by `timeoutMs`) rather than failing.
  */
-export async function redisStoreFromUrl(url: string, options: RedisStoreFromUrlOptions = {}): Promise<Store> {
-  const { prefix, timeoutMs = 2_000 } = options;
-  const { Redis } = await import("ioredis");
+function ownClient(url: string, timeoutMs: number) {
   const client = new Redis(url, {
     connectTimeout: timeoutMs,
     // A command sent on a live connection that gets no answer fails after this many ms.
@@ -302,21 +319,9 @@ export async function redisStoreFromUrl(url: string, options: RedisStoreFromUrlO
   // Connection errors surface through the failed commands; without a listener ioredis
   // would print each reconnection failure as an unhandled error event.
   client.on("error", () => {});
-  // Without an offline queue, commands sent before the first connection would fail: wait for
-  // it, bounded. If Redis is down at start the store is returned anyway and fails closed
-  // until the client connects.
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, timeoutMs);
-    client.once("ready", done);
-    function done() {
-      clearTimeout(timer);
-      client.off("ready", done);
-      resolve();
-    }
-  });
-  const store = redisStore({ client, prefix });
   return {
-    ...store,
+    client,
+    connected: firstConnection(client, timeoutMs),
     async close() {
       try {
         await client.quit();
@@ -325,4 +330,25 @@ export async function redisStoreFromUrl(url: string, options: RedisStoreFromUrlO
       }
     },
   };
+}
+
+/**
+ * Without an offline queue, a command sent before the first connection would fail: until the
+ * client is ready (or `timeoutMs` has passed, Redis being down at start), calls wait. Returns
+ * the wait, or null once it is over (the hot path then costs one comparison).
+ */
+function firstConnection(client: Redis, timeoutMs: number): () => Promise<void> | null {
+  if (client.status === "ready") return () => null;
+  let waiting: Promise<void> | null = new Promise<void>((resolve) => {
+    const done = () => {
+      waiting = null;
+      clearTimeout(timer);
+      client.off("ready", done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref();
+    client.once("ready", done);
+  });
+  return () => waiting;
 }

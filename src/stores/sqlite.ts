@@ -2,7 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { changesData, changesState } from "./patch-keys.js";
 import { checkTableName, openDatabase, prepareDatabase } from "./sqlite-schema.js";
-import type { PatchResult, SessionPatch, SessionRecord, Store } from "./store.js";
+import type { CompleteStore, CreateOptions, CreateResult, PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
 export interface SqliteStoreOptions {
   /** A file, created with its directory when missing, or ":memory:". */
@@ -46,7 +46,7 @@ const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|NOTADB|CORRUPT|REA
  * @example
  * const stint = createStint({ store: sqliteStore({ path: "./data/stint.db" }) });
  */
-export function sqliteStore(options: SqliteStoreOptions): Store {
+export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
   const { path, database, table = "stint_sessions" } = options;
   checkTableName(table);
   if (!database && path === undefined) throw new TypeError("sqliteStore: give a `path` or an open `database`.");
@@ -59,15 +59,21 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   }
   const sql = statements(db, `"${table}"`);
 
-  const createTx = db.transaction((record: SessionRecord, maxPerUser: number | undefined, now: number) => {
+  const createTx = db.transaction((record: SessionRecord, options: CreateOptions): CreateResult => {
+    const { maxPerUser, replace, now } = options;
+    const replaced = replace !== undefined && sql.deleteLive.run(replace.id, now).changes > 0;
+    // An expired replaced row goes too: it is dead either way.
+    if (replace && !replaced) sql.delete.run(replace.id);
+    if (replace?.required && !replaced) return { created: false, replaced, evicted: [] };
     sql.insert.run(encode(record));
-    if (record.userId === null || maxPerUser === undefined) return [];
+    if (record.userId === null || maxPerUser === undefined) return { created: true, replaced, evicted: [] };
     const keep = Math.max(0, maxPerUser - 1);
     const evicted = sql.evict.all({ userId: record.userId, id: record.id, now, keep }) as Array<{
       id: string;
       created_at: number;
     }>;
-    return evicted.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1)).map((row) => row.id);
+    evicted.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+    return { created: true, replaced, evicted: evicted.map((row) => row.id) };
   });
 
   const patchTx = db.transaction((id: string, patch: SessionPatch): PatchResult => {
@@ -98,8 +104,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   return {
     kind: "sqlite",
 
-    async create(record, { maxPerUser, now }) {
-      return { evicted: guard(() => createTx.immediate(record, maxPerUser, now), db) };
+    async create(record, options) {
+      return guard(() => createTx.immediate(record, options), db);
     },
 
     async get(id, now) {
@@ -209,6 +215,7 @@ function statements(db: BetterSqlite3.Database, t: string) {
         ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET :keep)
       RETURNING id, created_at`),
     delete: prepare(`DELETE FROM ${t} WHERE id = ?`),
+    deleteLive: prepare(`DELETE FROM ${t} WHERE id = ? AND expires_at > ?`),
     listByUser: prepare(
       `SELECT ${COLUMNS} FROM ${t} WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, id DESC`,
     ).raw(true),

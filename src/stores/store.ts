@@ -1,3 +1,5 @@
+import type { PubSub } from "../transports/pubsub.js";
+
 /**
  * The Store contract: storage only. A store keeps session records, applies patches
  * atomically and keeps a per-user index. It knows nothing of cookies, CSRF, users or
@@ -68,12 +70,29 @@ export type PatchResult =
 export interface CreateOptions {
   /** Keep at most this many live sessions for the record's user: the oldest are deleted. */
   maxPerUser?: number;
+  /**
+   * The session this record replaces (a login or a rotation): deleted in the same atomic step,
+   * and not counted against `maxPerUser`. With `required`, nothing is created when it no
+   * longer exists (revoked or expired meanwhile: a rotation must not carry it on).
+   */
+  replace?: { id: string; required: boolean };
   now: number;
 }
 
 export interface CreateResult {
-  /** Ids deleted to respect maxPerUser, oldest first. */
+  /** Whether it was created: false only when a required `replace` was gone. */
+  created: boolean;
+  /** Whether the session of `replace` existed and was deleted. */
+  replaced: boolean;
+  /** Ids deleted to respect maxPerUser, oldest first (never the replaced one). */
   evicted: string[];
+}
+
+export interface ScanOptions {
+  /** Start after this id (exclusive). */
+  after?: string;
+  limit: number;
+  now: number;
 }
 
 export interface StoreHealth {
@@ -83,10 +102,14 @@ export interface StoreHealth {
   detail?: string;
 }
 
-export interface Store {
+/** What every store does: the required operations. */
+export interface StoreOperations {
   /** "memory", "sqlite", "redis", … — reported by /api/health. */
   readonly kind: string;
-  /** Insert a new record. Fails with StoreConflictError if the id exists. */
+  /**
+   * Insert a new record (with its user index, the per-user limit and the replacement of
+   * `options.replace`, all in one atomic step). Fails with StoreConflictError if the id exists.
+   */
   create(record: SessionRecord, options: CreateOptions): Promise<CreateResult>;
   /** The record, or null when unknown or expired (expiresAt <= now). */
   get(id: string, now: number): Promise<SessionRecord | null>;
@@ -100,10 +123,28 @@ export interface Store {
   deleteByUser(userId: string, options?: { except?: string }): Promise<string[]>;
   /** Delete at most `limit` records with expiresAt <= now; returns how many. */
   deleteExpired(now: number, limit: number): Promise<number>;
-  /** Live sessions. */
-  count(now: number): Promise<number>;
-  /** Live records in id order after `after`, for migration and listing (at most `limit`). */
-  scan(options: { after?: string; limit: number; now: number }): Promise<SessionRecord[]>;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
+
+/**
+ * What a store may add. A third-party store can leave any of them out: Stint then reports no
+ * session count (health, metrics), and the CLI cannot list every session or migrate from it.
+ */
+export interface StoreCapabilities {
+  /** Live sessions. */
+  count?(now: number): Promise<number>;
+  /** Live records in id order after `after`, for migration and listing (at most `limit`). */
+  scan?(options: ScanOptions): Promise<SessionRecord[]>;
+  /**
+   * Messages between the processes that share this store (Redis pub/sub, PostgreSQL
+   * LISTEN/NOTIFY): Stint's events travel on it, so a revocation in one process reaches the
+   * event streams of every other. Stores that live in one process have none.
+   */
+  readonly pubsub?: PubSub;
+}
+
+export type Store = StoreOperations & StoreCapabilities;
+
+/** A store with every listing capability: each of Stint's own stores. */
+export type CompleteStore = Store & Required<Pick<StoreCapabilities, "count" | "scan">>;

@@ -15,13 +15,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { createStint, type Stint } from "stint";
+import { createAccounts, createPasswordHasher, sqliteUserStore } from "stint/accounts";
+import { serve } from "stint/adapters/node";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { createStint, type Stint } from "../../src/app/stint.js";
-import { createPasswordHasher } from "../../src/auth/password.js";
-import { sqliteUserStore } from "../../src/auth/users.js";
 import type { PolicyOptions } from "../../src/core/policy.js";
 import { demoListener } from "../../src/demo/listener.js";
-import { serve } from "../../src/http/adapters/node.js";
 import { openStoreUrl } from "../../src/stores/from-url.js";
 import { TEST_SECRET } from "../support/api-target.js";
 import { TestBrowser } from "../support/browser.js";
@@ -225,7 +224,7 @@ export async function startDemoServer(policy: PolicyOptions = {}): Promise<DemoS
     idleTimeout: "30m",
     absoluteTimeout: "8h",
     ...policy,
-    accounts: { users: sqliteUserStore({ database: database! }), hasher },
+    accounts: createAccounts({ users: sqliteUserStore({ database: database! }), hasher }),
   });
   const running = await serve(stint, {
     port: 0,

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileStore } from "stint/file";
+import { describeStore } from "stint/testing";
 import { afterAll } from "vitest";
-import { fileStore } from "../../src/stores/file.js";
-import { describeStore } from "../../src/testing.js";
 
 const root = mkdtempSync(join(tmpdir(), "stint-file-conformance-"));
 let stores = 0;

@@ -1,4 +1,4 @@
-import { memoryStore } from "../../src/stores/memory.js";
-import { describeStore } from "../../src/testing.js";
+import { memoryStore } from "stint";
+import { describeStore } from "stint/testing";
 
 describeStore("memory", () => memoryStore());

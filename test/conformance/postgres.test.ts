@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { postgresStore } from "stint/postgres";
+import { describeStore } from "stint/testing";
 import { afterAll, describe, inject } from "vitest";
-import { postgresStore } from "../../src/stores/postgres.js";
-import { describeStore } from "../../src/testing.js";
 
 const url = inject("databaseUrl");
 // One pool and one table for the file (other files use other tables), emptied after each test.

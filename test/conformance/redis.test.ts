@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
+import { redisStore } from "stint/redis";
+import { describeStore } from "stint/testing";
 import { afterAll, describe, inject } from "vitest";
-import { redisStore } from "../../src/stores/redis.js";
-import { describeStore } from "../../src/testing.js";
 
 const url = inject("redisUrl");
 // One client for the file; each test gets its own key prefix, deleted after the test.

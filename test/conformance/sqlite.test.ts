@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sqliteStore } from "stint/sqlite";
+import { describeStore } from "stint/testing";
 import { afterAll } from "vitest";
-import { sqliteStore } from "../../src/stores/sqlite.js";
-import { describeStore } from "../../src/testing.js";
 
 const directory = mkdtempSync(join(tmpdir(), "stint-sqlite-conformance-"));
 let files = 0;

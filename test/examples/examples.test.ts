@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 async function start(name: string): Promise<{ child: ChildProcess; baseUrl: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", `examples/${name}.ts`], {
     cwd: root,
-    env: { ...process.env, PORT: "0", STINT_STORE: "memory:" },
+    env: { ...process.env, PORT: "0", STINT_DB: ":memory:" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

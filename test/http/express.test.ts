@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { stintExpress } from "../../src/adapters/express.js";
+import { stintExpress } from "stint/adapters/express";
 import type { Host } from "../support/api-target.js";
 import { describeApi } from "./api.suite.js";
 

@@ -1,5 +1,5 @@
 import Fastify from "fastify";
-import { stintFastify } from "../../src/adapters/fastify.js";
+import { stintFastify } from "stint/adapters/fastify";
 import type { Host } from "../support/api-target.js";
 import { describeApi } from "./api.suite.js";
 

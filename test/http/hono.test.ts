@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
-import { type StintEnv, stintHono } from "../../src/adapters/hono.js";
+import { type StintEnv, stintHono } from "stint/adapters/hono";
 import type { Host } from "../support/api-target.js";
 import { describeApi } from "./api.suite.js";
 

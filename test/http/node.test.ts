@@ -1,4 +1,4 @@
-import { serve } from "../../src/http/adapters/node.js";
+import { serve } from "stint/adapters/node";
 import type { Host } from "../support/api-target.js";
 import { describeApi } from "./api.suite.js";
 

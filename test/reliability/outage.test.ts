@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fallbackStore } from "stint";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { fallbackStore } from "../../src/stores/fallback.js";
 import { guardStore } from "../../src/stores/guard.js";
 import { type Answer, TestBrowser } from "../support/browser.js";
 import { openEventStream } from "../support/event-stream.js";

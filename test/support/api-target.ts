@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
-import { createStint, type Stint } from "../../src/app/stint.js";
-import { createPasswordHasher } from "../../src/auth/password.js";
-import { sqliteUserStore } from "../../src/auth/users.js";
+import { createStint, type Stint } from "stint";
+import { createAccounts, createPasswordHasher, sqliteUserStore } from "stint/accounts";
 import { openStoreUrl } from "../../src/stores/from-url.js";
 import type { Fetcher } from "./browser.js";
 import { FakeClock, HOUR, MINUTE } from "./fake-clock.js";
@@ -56,7 +55,7 @@ export async function startTarget(host: Host): Promise<ApiTarget> {
       secret: TEST_SECRET,
       clock,
       ...TEST_POLICY,
-      accounts: { users: sqliteUserStore({ database: database! }), hasher },
+      accounts: createAccounts({ users: sqliteUserStore({ database: database! }), hasher, clock }),
       auditLog: logger,
       heartbeatMs: 500,
     });

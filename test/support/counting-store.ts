@@ -1,4 +1,4 @@
-import type { Store } from "../../src/stores/store.js";
+import type { ScanOptions, SessionRecord, Store } from "stint";
 
 export type StoreMethod = Exclude<keyof Store, "kind">;
 
@@ -79,14 +79,19 @@ export function countingStore(inner: Store): CountingStore {
       tally("deleteExpired");
       return inner.deleteExpired(now, limit);
     },
-    count: (now) => {
-      tally("count");
-      return inner.count(now);
-    },
-    scan: (options) => {
-      tally("scan");
-      return inner.scan(options);
-    },
+    ...(inner.count && {
+      count: (now: number) => {
+        tally("count");
+        return inner.count?.(now) as Promise<number>;
+      },
+    }),
+    ...(inner.scan && {
+      scan: (options: ScanOptions) => {
+        tally("scan");
+        return inner.scan?.(options) as Promise<SessionRecord[]>;
+      },
+    }),
+    ...(inner.pubsub && { pubsub: inner.pubsub }),
     health: () => {
       tally("health");
       return inner.health();

@@ -1,12 +1,10 @@
 import type BetterSqlite3 from "better-sqlite3";
-import { createStint, type Stint } from "../../src/app/stint.js";
-import { createPasswordHasher } from "../../src/auth/password.js";
-import { sqliteUserStore } from "../../src/auth/users.js";
-import { serve } from "../../src/http/adapters/node.js";
-import { localTransport } from "../../src/http/event-hub.js";
-import { openStoreUrl, openTransportUrl } from "../../src/stores/from-url.js";
+import type { Store } from "stint";
+import { createStint, type Stint } from "stint";
+import { createAccounts, createPasswordHasher, sqliteUserStore } from "stint/accounts";
+import { serve } from "stint/adapters/node";
+import { openStoreUrl } from "../../src/stores/from-url.js";
 import { openDatabase } from "../../src/stores/sqlite-schema.js";
-import type { Store } from "../../src/stores/store.js";
 import { TEST_SECRET } from "./api-target.js";
 import type { Fetcher } from "./browser.js";
 
@@ -36,14 +34,12 @@ export interface StintServer {
 
 export async function startStintServer(options: StintServerOptions): Promise<StintServer> {
   const { store } = await openStoreUrl(options.storeUrl);
-  const transport = (await openTransportUrl(options.storeUrl)) ?? localTransport();
   const users: BetterSqlite3.Database = openDatabase(options.usersPath);
   const stint = createStint({
     store: options.wrapStore ? options.wrapStore(store) : store,
-    transport,
     secret: TEST_SECRET,
     storeTimeoutMs: options.storeTimeoutMs,
-    accounts: { users: sqliteUserStore({ database: users }), hasher: cheapHasher },
+    accounts: createAccounts({ users: sqliteUserStore({ database: users }), hasher: cheapHasher }),
     heartbeatMs: options.heartbeatMs,
   });
   const running = await serve(stint, { port: 0, host: "127.0.0.1", shutdownTimeoutMs: 2_000 });

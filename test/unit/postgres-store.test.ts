@@ -1,7 +1,7 @@
 import pg from "pg";
+import { postgresStore } from "stint/postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { StoreUnavailableError } from "../../src/core/errors.js";
-import { postgresStore, postgresStoreFromUrl } from "../../src/stores/postgres.js";
 import { POSTGRES_SCHEMA_VERSION } from "../../src/stores/postgres-schema.js";
 import { makeRecord } from "../../src/testing.js";
 import { type PostgresServer, startPostgres } from "../support/services.js";
@@ -64,8 +64,8 @@ describe.skipIf(!inject("databaseUrl"))("postgresStore on a real server", () => 
     expect(await store.deleteByUser("u\u0000")).toEqual([]);
   });
 
-  it("postgresStoreFromUrl fails fast while PostgreSQL is down and works again after a restart", async () => {
-    const store = await postgresStoreFromUrl(server.url, { table: "outage", timeoutMs: 1_000 });
+  it("a store given a URL fails fast while PostgreSQL is down and works again after a restart", async () => {
+    const store = postgresStore({ url: server.url, table: "outage", timeoutMs: 1_000 });
     try {
       const now = Date.now();
       const record = makeRecord({ userId: "carol", data: { kept: true } });

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
+import { type RedisStoreClient, redisStore } from "stint/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { StoreUnavailableError } from "../../src/core/errors.js";
-import { type RedisStoreClient, redisStore, redisStoreFromUrl } from "../../src/stores/redis.js";
 import { makeRecord } from "../../src/testing.js";
 import { type RedisServer, startRedis } from "../support/services.js";
 
@@ -21,6 +21,8 @@ function counting(client: Redis): { client: RedisStoreClient; sent: string[] } {
     eval: (script, numkeys, ...args) => count("eval", client.eval(script, numkeys, ...args)),
     zcount: (key, min, max) => count("zcount", client.zcount(key, min, max)),
     ping: () => count("ping", client.ping()),
+    publish: (channel, message) => count("publish", client.publish(channel, message)),
+    duplicate: (options) => client.duplicate(options),
   };
   return { client: wrapped, sent };
 }
@@ -121,8 +123,8 @@ describe.skipIf(!inject("redisUrl"))("redisStore on a real server", () => {
     expect(() => redisStore({ client, prefix: "a{b}:" })).toThrow(/hash tag/);
   });
 
-  it("redisStoreFromUrl fails fast while Redis is down and works again after a restart", async () => {
-    const store = await redisStoreFromUrl(server.url, { prefix: `unit:${randomUUID()}:`, timeoutMs: 1_000 });
+  it("a store given a URL fails fast while Redis is down and works again after a restart", async () => {
+    const store = redisStore({ url: server.url, prefix: `unit:${randomUUID()}:`, timeoutMs: 1_000 });
     try {
       const now = Date.now();
       const record = makeRecord({ data: { kept: true } });

@@ -1,4 +1,4 @@
-import { deleteExpiredInBatches } from "../../stores/cleanup.js";
+import { deleteExpiredInBatches } from "../../core/cleanup.js";
 import { scanAll } from "../../stores/scan-all.js";
 import { type FlagSpec, readFlags, stringFlag } from "../args.js";
 import { DEFAULT_STORE_URL, openBackend } from "../context.js";

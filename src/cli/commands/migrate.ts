@@ -31,8 +31,8 @@ export async function migrateCommand(argv: string[], out: (line: string) => void
     out(
       `Migrated ${from.label} → ${to.label}: ${report.read} live sessions read, ${report.copied} copied, ${report.skipped} already there.`,
     );
-    const [sourceCount, targetCount] = [await from.store.count(Date.now()), await to.store.count(Date.now())];
-    out(`Live sessions now: ${sourceCount} in the source, ${targetCount} in the target.`);
+    const counted = async (store: typeof from.store) => (store.count ? String(await store.count(Date.now())) : "?");
+    out(`Live sessions now: ${await counted(from.store)} in the source, ${await counted(to.store)} in the target.`);
     if (report.mismatched.length > 0) {
       throw new Error(`${report.mismatched.length} sessions differ after copying, e.g. ${report.mismatched[0]}.`);
     }

@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { join } from "node:path";
 import pino from "pino";
 import { createStint } from "../../app/stint.js";
+import { createAccounts } from "../../auth/accounts.js";
 import { demoListener } from "../../demo/listener.js";
 import { serve } from "../../http/adapters/node.js";
 import { fallbackStore } from "../../stores/fallback.js";
@@ -30,7 +31,6 @@ export const serveFlags: Record<string, FlagSpec> = {
   "store-fallback": { type: "string", env: "STINT_STORE_FALLBACK" },
 };
 
-const CLEANUP_EVERY_MS = 10 * 60_000;
 /** Every store call is bounded: past this, 503 instead of a hang. */
 const STORE_TIMEOUT_MS = 2_000;
 
@@ -123,12 +123,11 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
     { base: null, timestamp: pino.stdTimeFunctions.isoTime },
     auditPath === "-" ? pino.destination(1) : pino.destination({ dest: auditPath, mkdir: true, sync: false }),
   );
-  const releaseBackend = () => Promise.all([backend.transport.close(), backend.store.close()]);
+  const releaseBackend = () => backend.store.close();
   const stint = await startOrRelease(releaseBackend, () =>
     createStint({
       store: fallback ? fallbackStore(guardStore(backend.store, { timeoutMs: STORE_TIMEOUT_MS })) : backend.store,
       storeTimeoutMs: STORE_TIMEOUT_MS,
-      transport: backend.transport,
       secret: config.secret,
       secure: flags.secure === true || config.production,
       allowedOrigins: (flags["allowed-origin"] as string[] | undefined) ?? [],
@@ -137,7 +136,7 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
       rememberTimeout: settings.rememberTimeout,
       maxSessionsPerUser: settings.maxSessionsPerUser,
       fingerprint: { bindUserAgent: flags["bind-user-agent"] === true },
-      accounts: { users: backend.users },
+      accounts: createAccounts({ users: backend.users }),
       auditLog,
     }),
   );
@@ -145,12 +144,7 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
   const running = await startOrRelease(stint.close, () =>
     serve(stint, { port, host, trustProxy, fallback: demoListener(stint, { trustProxy }) }),
   );
-  const cleanup = setInterval(() => {
-    stint.cleanup().catch(() => undefined);
-  }, CLEANUP_EVERY_MS);
-  cleanup.unref();
   const stop = () => {
-    clearInterval(cleanup);
     running.close().then(
       () => process.exit(0),
       () => process.exit(1),

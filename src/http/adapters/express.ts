@@ -5,15 +5,15 @@ import type {
   NextFunction,
   RequestHandler,
 } from "express";
-import type { Stint } from "../../app/stint.js";
-import { BadRequestError, PayloadTooLargeError, StintError } from "../../core/errors.js";
+import { BadRequestError, PayloadTooLargeError } from "../../core/errors.js";
 import type { CommitOptions } from "../../core/manager.js";
 import type { ClientContext, Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
-import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
+import type { StintHost } from "../host.js";
 import { errorResponse } from "../json.js";
 import { requestOrigin, requestUrl, sendWebResponse, toWebRequest } from "./node.js";
+import { commitBeforeEnd, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type `req.session`: `declare module "stint/adapters/express" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -27,16 +27,17 @@ declare global {
   }
 }
 
-const owners = new WeakMap<ExpressRequest, Stint<StintSessionData>>();
+const owners = sessionOwners<ExpressRequest>("mount stintExpress(stint) before this route");
 
 /**
  * Express 5 middleware: answers API.md's routes (`/api/*`, `/metrics`) and loads `req.session`
  * for every other route. The client address, scheme and host come from Express itself, so
  * `app.set("trust proxy", …)` is the one proxy setting. Mount it at the root.
  *
- * Express has no hook between the handler and the response head, so nothing is written behind
- * the app's back (express-session patches `res.writeHead`/`res.end` for that): a route that
- * uses the session calls `await commitSession(req, res)` before it answers.
+ * The session is committed before the response head goes out (the answer is held back until
+ * the store has the change, as express-session does), so a route never loses a change or an
+ * activity update; `await commitSession(req, res)` commits earlier, before a streamed answer.
+ * Answers of 400 and above change nothing.
  *
  * The second function answers body-parser failures (bad JSON, too large) on Stint's routes,
  * since `express.json()` mounted earlier sends them to error middleware, not to the first.
@@ -45,10 +46,11 @@ const owners = new WeakMap<ExpressRequest, Stint<StintSessionData>>();
  * ```ts
  * app.use(express.json(), stintExpress(stint));
  * app.get("/me", requireSession(), (req, res) => res.json({ user: req.session.userId }));
- * app.post("/cart", requireCsrf(), async (req, res) => { req.session.set("cart", req.body.items); await commitSession(req, res); res.sendStatus(204); });
+ * app.post("/cart", requireCsrf(), (req, res) => { req.session.set("cart", req.body.items); res.sendStatus(204); });
  * ```
  */
-export function stintExpress(stint: Stint<StintSessionData>): [RequestHandler, ErrorRequestHandler] {
+export function stintExpress(stint: StintHost<StintSessionData>): [RequestHandler, ErrorRequestHandler] {
+  const host = stint as unknown as StintHost<JsonObject>;
   const serveApi = async (req: ExpressRequest, res: ExpressResponse, body?: string | Uint8Array<ArrayBuffer>) => {
     const abort = new AbortController();
     // A client that goes away aborts the request: open event streams end and clean up.
@@ -64,7 +66,8 @@ export function stintExpress(stint: Stint<StintSessionData>): [RequestHandler, E
     async function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
       if (isStintPath(req.path)) return serveApi(req, res);
       req.session = await stint.load(req.headers.cookie, new ExpressClient(req));
-      owners.set(req, stint);
+      owners.set(req, host);
+      commitBeforeEnd(host, req.session as StintSession<JsonObject>, res, sendWebResponse);
       next();
     },
     function stintBodyErrors(error: unknown, req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
@@ -101,50 +104,36 @@ class ExpressClient implements ClientContext {
   }
 }
 
-/** Writes what the request changed and adds its `Set-Cookie` headers: call it before answering. */
+/** Commits now, before a streamed answer; otherwise the session is committed before the head goes out. */
 export async function commitSession(req: ExpressRequest, res: ExpressResponse, options?: CommitOptions): Promise<void> {
   if (res.headersSent) throw new Error("commitSession() must run before the response is sent.");
-  const cookies = await ownerOf(req).commit(req.session, options);
+  const cookies = await owners.get(req).commit(req.session as StintSession<JsonObject>, options);
   if (cookies.length > 0) res.append("Set-Cookie", cookies);
 }
 
 /** The seeds' `@require_session`: 401 `no_session` unless there is a stored (signed-in) session. */
 export function requireSession(options: { authenticated?: boolean } = {}): RequestHandler {
   return function requireSessionGuard(req, res, next) {
-    guard(res, next, () => guards.requireSession(req.session, options));
+    answerOr(res, next, sessionRefusal(req.session as StintSession<JsonObject>, options));
   };
 }
 
 /** The seeds' `@require_csrf`: for unsafe methods, the Origin check, then the session's CSRF token. */
 export function requireCsrf(): RequestHandler {
   return function requireCsrfGuard(req, res, next) {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const field = body.csrf_token ?? body._csrf;
-    const request: guards.GuardedRequest = {
+    const refused = csrfRefusal(owners.get(req), req.session as StintSession<JsonObject>, {
       method: req.method,
       origin: `${req.protocol}://${req.get("host") ?? "localhost"}`,
-      header: (name) => req.get(name) ?? null,
-      bodyToken: typeof field === "string" ? field : null,
-    };
-    guard(res, next, () => guards.requireCsrf(ownerOf(req).manager, req.session, request, ownerOf(req).allowedOrigins));
+      header: (name) => req.get(name),
+      body: req.body,
+    });
+    answerOr(res, next, refused);
   };
 }
 
-function guard(res: ExpressResponse, next: NextFunction, check: () => void): void {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof StintError) void sendWebResponse(errorResponse(error), res);
-    else next(error);
-    return;
-  }
-  next();
-}
-
-function ownerOf(req: ExpressRequest): Stint<StintSessionData> {
-  const stint = owners.get(req);
-  if (!stint) throw new Error("No Stint session on this request: mount stintExpress(stint) before this route.");
-  return stint;
+function answerOr(res: ExpressResponse, next: NextFunction, refused: Response | null): void {
+  if (refused) void sendWebResponse(refused, res);
+  else next();
 }
 
 /**

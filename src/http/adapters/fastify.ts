@@ -1,12 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
-import type { Stint } from "../../app/stint.js";
-import { StintError } from "../../core/errors.js";
 import type { Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
-import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
-import { errorResponse } from "../json.js";
+import type { StintHost } from "../host.js";
 import { requestOrigin, toWebRequest } from "./node.js";
+import { commitAfterRoute, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type `request.session`: `declare module "stint/adapters/fastify" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -19,10 +17,10 @@ declare module "fastify" {
 }
 
 export interface StintFastifyOptions {
-  stint: Stint<StintSessionData>;
+  stint: StintHost<StintSessionData>;
 }
 
-const owners = new WeakMap<FastifyRequest, Stint<StintSessionData>>();
+const owners = sessionOwners<FastifyRequest>("register stintFastify first");
 
 /**
  * Fastify 5 plugin: answers API.md's routes (`/api/*`, `/metrics`) and gives every other route
@@ -50,20 +48,16 @@ async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOpti
       ip: request.ip,
       userAgent: request.headers["user-agent"],
     });
-    owners.set(request, stint);
+    owners.set(request, stint as unknown as StintHost<JsonObject>);
   });
   fastify.addHook("onSend", async (request, reply, payload) => {
-    const session = request.session as StintSession<StintSessionData> | null;
-    if (!session || reply.statusCode >= 400) return payload;
-    try {
-      const cookies = await stint.commit(session);
-      if (cookies.length > 0) reply.header("set-cookie", cookies);
-      return payload;
-    } catch (error) {
-      // Fastify unpacks a Response payload into status, headers and body.
-      if (error instanceof StintError) return errorResponse(error);
-      throw error;
-    }
+    const session = request.session as StintSession<JsonObject> | null;
+    if (!session) return payload;
+    const outcome = await commitAfterRoute(owners.get(request), session, reply.statusCode);
+    // Fastify unpacks a Response payload into status, headers and body.
+    if ("failure" in outcome) return outcome.failure;
+    if (outcome.cookies.length > 0) reply.header("set-cookie", outcome.cookies);
+    return payload;
   });
   // Open event streams would keep `close()` waiting for ever.
   fastify.addHook("preClose", async () => {
@@ -102,36 +96,23 @@ export const stintFastify = Object.assign(stintPlugin, {
 /** The seeds' `@require_session` as a `preHandler`: 401 `no_session` without a stored (signed-in) session. */
 export function requireSession(options: { authenticated?: boolean } = {}): preHandlerAsyncHookHandler {
   return async function requireSessionGuard(request, reply) {
-    return guard(reply, () => guards.requireSession(request.session, options));
+    const refused = sessionRefusal(request.session as StintSession<JsonObject>, options);
+    return refused ? reply.send(refused) : undefined;
   };
 }
 
 /** The seeds' `@require_csrf` as a `preHandler`: for unsafe methods, the Origin check, then the CSRF token. */
 export function requireCsrf(): preHandlerAsyncHookHandler {
   return async function requireCsrfGuard(request, reply) {
-    const stint = owners.get(request);
-    if (!stint) throw new Error("No Stint session on this request: register stintFastify first.");
-    const body = (typeof request.body === "object" && request.body !== null ? request.body : {}) as JsonObject;
-    const field = body.csrf_token ?? body._csrf;
-    const guarded: guards.GuardedRequest = {
+    const refused = csrfRefusal(owners.get(request), request.session as StintSession<JsonObject>, {
       method: request.method,
       origin: `${request.protocol}://${request.host}`,
       header: (name) => {
         const value = request.headers[name];
         return typeof value === "string" ? value : null;
       },
-      bodyToken: typeof field === "string" ? field : null,
-    };
-    return guard(reply, () => guards.requireCsrf(stint.manager, request.session, guarded, stint.allowedOrigins));
+      body: request.body,
+    });
+    return refused ? reply.send(refused) : undefined;
   };
-}
-
-function guard(reply: FastifyReply, check: () => void): FastifyReply | undefined {
-  try {
-    check();
-    return undefined;
-  } catch (error) {
-    if (error instanceof StintError) return reply.send(errorResponse(error));
-    throw error;
-  }
 }

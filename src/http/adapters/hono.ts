@@ -1,12 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { GetConnInfo } from "hono/conninfo";
-import type { Stint } from "../../app/stint.js";
-import { StintError } from "../../core/errors.js";
 import type { Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
-import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
-import { errorResponse } from "../json.js";
+import type { StintHost } from "../host.js";
+import { commitAfterRoute, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type the session: `declare module "stint/adapters/hono" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -23,7 +21,7 @@ export interface StintHonoOptions {
   getConnInfo?: GetConnInfo;
 }
 
-const owners = new WeakMap<Context, Stint<StintSessionData>>();
+const owners = sessionOwners<Context>("use stintHono(stint) before this route");
 
 /**
  * Hono 4 middleware, on any runtime with Web Request/Response: answers API.md's routes
@@ -38,25 +36,26 @@ const owners = new WeakMap<Context, Stint<StintSessionData>>();
  * app.post("/cart", requireCsrf(), (c) => { c.get("session").set("cart", ["apple"]); return c.json({ ok: true }); });
  * ```
  */
-export function stintHono(stint: Stint<StintSessionData>, options: StintHonoOptions = {}): MiddlewareHandler<StintEnv> {
+export function stintHono(
+  stint: StintHost<StintSessionData>,
+  options: StintHonoOptions = {},
+): MiddlewareHandler<StintEnv> {
   const { getConnInfo } = options;
   return async function stintMiddleware(c, next) {
     const ip = getConnInfo?.(c).remote.address ?? null;
     if (isStintPath(c.req.path)) return stint.handler(await unreadRequest(c), { ip });
     const session = await stint.load(c.req.header("cookie"), { ip, userAgent: c.req.header("user-agent") });
     c.set("session", session);
-    owners.set(c, stint);
+    owners.set(c, stint as unknown as StintHost<JsonObject>);
     await next();
-    if (c.error || c.res.status >= 400) return;
-    let cookies: string[];
-    try {
-      cookies = await stint.commit(session);
-    } catch (error) {
-      if (!(error instanceof StintError)) throw error;
-      cookies = [];
+    if (c.error) return;
+    const outcome = await commitAfterRoute(owners.get(c), session as StintSession<JsonObject>, c.res.status);
+    if ("failure" in outcome) {
       c.res = undefined;
-      c.res = errorResponse(error);
+      c.res = outcome.failure;
+      return;
     }
+    const { cookies } = outcome;
     if (cookies.length === 0) return;
     // A copy: the handler's Response may have immutable headers (one from fetch(), say).
     const answer = new Response(c.res.body, c.res);
@@ -70,7 +69,9 @@ export function stintHono(stint: Stint<StintSessionData>, options: StintHonoOpti
 /** The seeds' `@require_session` as middleware: 401 `no_session` without a stored (signed-in) session. */
 export function requireSession(options: { authenticated?: boolean } = {}): MiddlewareHandler<StintEnv> {
   return async function requireSessionGuard(c, next) {
-    return guard(next, () => guards.requireSession(c.get("session"), options));
+    const refused = sessionRefusal(c.get("session") as StintSession<JsonObject>, options);
+    if (refused) return refused;
+    await next();
   };
 }
 
@@ -78,35 +79,28 @@ export function requireSession(options: { authenticated?: boolean } = {}): Middl
 export function requireCsrf(): MiddlewareHandler<StintEnv> {
   return async function requireCsrfGuard(c, next) {
     const stint = owners.get(c);
-    if (!stint) throw new Error("No Stint session on this request: use stintHono(stint) before this route.");
-    const token = c.req.header("x-csrf-token") ? null : await bodyToken(c);
-    const request = guards.guardedWebRequest(c.req.raw, token);
-    return guard(next, () => guards.requireCsrf(stint.manager, c.get("session"), request, stint.allowedOrigins));
+    const headerToken = c.req.header("x-csrf-token") ?? c.req.header("x-csrftoken");
+    const refused = csrfRefusal(stint, c.get("session") as StintSession<JsonObject>, {
+      method: c.req.method,
+      origin: new URL(c.req.url).origin,
+      header: (name) => c.req.header(name),
+      body: headerToken ? undefined : await parsedBody(c),
+    });
+    if (refused) return refused;
+    await next();
   };
 }
 
-async function guard(next: () => Promise<void>, check: () => void): Promise<Response | undefined> {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof StintError) return errorResponse(error);
-    throw error;
-  }
-  await next();
-  return undefined;
-}
-
-/** The `_csrf` form field or `csrf_token` JSON field, read through Hono's body cache so the route can read it again. */
-async function bodyToken(c: Context): Promise<string | null> {
+/** The form or JSON body, read through Hono's body cache so the route can read it again. */
+async function parsedBody(c: Context): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   try {
-    let field: unknown;
-    if (type.startsWith("application/x-www-form-urlencoded")) field = (await c.req.parseBody())._csrf;
-    else if (type.startsWith("application/json")) field = ((await c.req.json()) as JsonObject | null)?.csrf_token;
-    return typeof field === "string" ? field : null;
+    if (type.startsWith("application/x-www-form-urlencoded")) return await c.req.parseBody();
+    if (type.startsWith("application/json")) return await c.req.json();
   } catch {
-    return null;
+    // An unreadable body carries no token: the guard answers 403.
   }
+  return undefined;
 }
 
 /**

@@ -3,11 +3,12 @@ import { createServer } from "node:http";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import type { Stint } from "../../app/stint.js";
 import type { CommitOptions } from "../../core/manager.js";
 import type { ClientContext, Session } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import { isStintPath } from "../handler.js";
+import type { StintHost } from "../host.js";
+import { appendSetCookie, commitBeforeEnd } from "./shared.js";
 
 export interface NodeAdapterOptions {
   /** Take the client address from the first `X-Forwarded-For` entry (only behind a proxy you run). */
@@ -116,7 +117,7 @@ export async function sendWebResponse(response: Response, target: ServerResponse
  * for everything else.
  */
 export function nodeListener<Data extends JsonObject>(
-  stint: Stint<Data>,
+  stint: StintHost<Data>,
   options: NodeAdapterOptions = {},
 ): RequestListener & { shutdown(): void } {
   const streams = new Set<AbortController>();
@@ -137,7 +138,7 @@ export function nodeListener<Data extends JsonObject>(
     const client = clientOf(request, options.trustProxy);
     stint
       .handler(
-        toWebRequest(request, abort.signal, requestOrigin(request, { ...options, secure: stint.manager.secure })),
+        toWebRequest(request, abort.signal, requestOrigin(request, { ...options, secure: stint.cookie.secure })),
         {
           ip: client.ip,
         },
@@ -159,18 +160,24 @@ export function nodeListener<Data extends JsonObject>(
 
 /**
  * The per-request session for an app's own node:http routes: the cheap path (reads the
- * `Cookie` header, builds no Web Request). Call `commit` before writing the response head.
+ * `Cookie` header, builds no Web Request).
+ *
+ * Given the response too, `load(request, response)` commits the session before the response
+ * head goes out, whatever the route forgets (as express-session saves); without it, call
+ * `commit(response, session)` before writing the head.
  */
-export function nodeSessions<Data extends JsonObject>(stint: Stint<Data>, options: { trustProxy?: boolean } = {}) {
+export function nodeSessions<Data extends JsonObject>(stint: StintHost<Data>, options: { trustProxy?: boolean } = {}) {
   return {
-    load: (request: IncomingMessage): Promise<Session<Data>> =>
-      stint.load(request.headers.cookie, clientOf(request, options.trustProxy)),
+    async load(request: IncomingMessage, response?: ServerResponse): Promise<Session<Data>> {
+      const session = await stint.load(request.headers.cookie, clientOf(request, options.trustProxy));
+      if (response) {
+        commitBeforeEnd(stint as StintHost<JsonObject>, session as Session<JsonObject>, response, sendWebResponse);
+      }
+      return session;
+    },
     async commit(response: ServerResponse, session: Session<Data>, commitOptions?: CommitOptions): Promise<void> {
       const cookies = await stint.commit(session, commitOptions);
-      if (cookies.length === 0) return;
-      const existing = response.getHeader("set-cookie");
-      const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-      response.setHeader("set-cookie", [...list, ...cookies]);
+      if (cookies.length > 0) appendSetCookie(response, cookies);
     },
   };
 }
@@ -191,7 +198,7 @@ export interface RunningServer {
 
 /** Starts node:http on `host:port` (port 0 picks a free one). */
 export async function serve<Data extends JsonObject>(
-  stint: Stint<Data>,
+  stint: StintHost<Data>,
   options: ServeOptions = {},
 ): Promise<RunningServer> {
   const { port = 3000, host = "127.0.0.1", shutdownTimeoutMs = 10_000 } = options;

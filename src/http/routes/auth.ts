@@ -1,8 +1,9 @@
 import { NotFoundError } from "../../core/errors.js";
+import type { PublicUser } from "../../protocol.js";
 import type { JsonObject } from "../../stores/store.js";
 import type { Route, RouteContext } from "../context.js";
 import { json, optionalBoolean, stringField } from "../json.js";
-import { type PublicUser, sessionInfo } from "../session-info.js";
+import { sessionInfo } from "../session-info.js";
 
 interface Credentials {
   username: string;

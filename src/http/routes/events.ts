@@ -1,7 +1,6 @@
-import type { SessionManager } from "../../core/manager.js";
+import type { StreamEvent } from "../../protocol.js";
 import type { JsonObject, SessionRecord } from "../../stores/store.js";
-import type { Route } from "../context.js";
-import type { SessionEventHub, StreamEvent } from "../event-hub.js";
+import type { Route, StintServices } from "../context.js";
 import { apiHeaders } from "../json.js";
 
 /**
@@ -21,7 +20,7 @@ export const sessionEvents: Route = {
   passive: true,
   run: ({ session, services, request }) => {
     const record = session.record as SessionRecord;
-    const stream = openStream(services.manager, services.hub, record, services.heartbeatMs, request.signal);
+    const stream = openStream(services, record, request.signal);
     const headers = apiHeaders({ "content-type": "text/event-stream; charset=utf-8", "x-accel-buffering": "no" });
     headers.set("cache-control", "no-store, no-transform");
     return new Response(stream, { headers });
@@ -29,12 +28,11 @@ export const sessionEvents: Route = {
 };
 
 function openStream<Data extends JsonObject>(
-  manager: SessionManager<Data>,
-  hub: SessionEventHub,
+  services: StintServices<Data>,
   record: SessionRecord,
-  heartbeatMs: number,
   signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
+  const { manager, hub, control, heartbeatMs } = services;
   const encoder = new TextEncoder();
   const intervals: Array<ReturnType<typeof setInterval>> = [];
   let expiresAt = record.expiresAt;
@@ -87,7 +85,7 @@ function openStream<Data extends JsonObject>(
       intervals.push(setInterval(() => write(": heartbeat\n\n"), heartbeatMs));
       intervals.push(
         setInterval(() => {
-          manager.store.get(record.id, manager.clock.now()).then(
+          control.get(record.id).then(
             (current) => {
               if (!current && !closed) {
                 send("revoked", {});

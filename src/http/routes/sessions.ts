@@ -7,7 +7,7 @@ export const listSessions: Route = {
   path: "/api/sessions",
   session: "authenticated",
   run: async ({ session, services }) => {
-    const records = await services.manager.listForUser(session.userId!);
+    const records = await services.control.list(session.userId!);
     return json({ sessions: records.map((record) => deviceBody(record, session.id)) });
   },
 };
@@ -21,7 +21,7 @@ export const revokeSession: Route = {
       // Signing out the current device is a logout: destroy it and clear the cookie.
       session.destroy();
     } else {
-      await services.manager.revokeOwned(session.userId!, params.id ?? "");
+      await services.control.revokeOwned(session.userId!, params.id ?? "");
     }
     return noContent();
   },
@@ -32,7 +32,7 @@ export const revokeOtherSessions: Route = {
   path: "/api/sessions",
   session: "authenticated",
   run: async ({ session, services }) => {
-    const ids = await services.manager.revokeUser(session.userId!, { except: session.id! });
+    const ids = await services.control.revokeUser(session.userId!, { except: session.id! });
     return json({ revoked: ids.length });
   },
 };

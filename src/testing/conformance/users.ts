@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { SessionRecord } from "../../stores/store.js";
 import { makeRecord } from "../make-record.js";
-import { type CurrentStore, idsOf, uniqueUser } from "./support.js";
+import { type CurrentStore, createdEvicting, idsOf, uniqueUser } from "./support.js";
 
 export function describeUsers(store: CurrentStore): void {
   describe("per-user index", () => {
@@ -62,15 +63,79 @@ export function describeUsers(store: CurrentStore): void {
       const anonymous = makeRecord({ createdAt: now - 5_000 });
       for (const record of [oldest, older, newer, stranger, anonymous]) await store().create(record, { now });
       const fresh = makeRecord({ userId: user, createdAt: now });
-      expect(await store().create(fresh, { now, maxPerUser: 2 })).toEqual({ evicted: [oldest.id, older.id] });
+      expect(await store().create(fresh, { now, maxPerUser: 2 })).toEqual(createdEvicting([oldest.id, older.id]));
       expect(idsOf(await store().listByUser(user, now))).toEqual([fresh.id, newer.id]);
       expect(await store().get(oldest.id, now)).toBeNull();
       expect(await store().get(stranger.id, now)).toStrictEqual(stranger);
       expect(await store().get(anonymous.id, now)).toStrictEqual(anonymous);
       const within = makeRecord({ userId: uniqueUser() });
-      expect(await store().create(within, { now, maxPerUser: 2 })).toEqual({ evicted: [] });
-      expect(await store().create(makeRecord(), { now, maxPerUser: 1 })).toEqual({ evicted: [] });
+      expect(await store().create(within, { now, maxPerUser: 2 })).toEqual(createdEvicting());
+      expect(await store().create(makeRecord(), { now, maxPerUser: 1 })).toEqual(createdEvicting());
       expect(await store().get(anonymous.id, now)).toStrictEqual(anonymous);
+    });
+
+    it("replace deletes the session it replaces in the same step, and does not count it against maxPerUser", async () => {
+      const now = Date.now();
+      const user = uniqueUser();
+      const [a, b] = [
+        makeRecord({ userId: user, createdAt: now - 2_000 }),
+        makeRecord({ userId: user, createdAt: now - 1_000 }),
+      ];
+      for (const record of [a, b]) await store().create(record, { now });
+      const successor = makeRecord({ userId: user, createdAt: now });
+      const replace = { id: a.id, required: true };
+      expect(await store().create(successor, { now, maxPerUser: 2, replace })).toEqual({
+        created: true,
+        replaced: true,
+        evicted: [],
+      });
+      expect(idsOf(await store().listByUser(user, now))).toEqual([successor.id, b.id]);
+      expect(await store().get(a.id, now)).toBeNull();
+    });
+
+    it("a required replace of a session that is gone creates nothing; an optional one creates anyway", async () => {
+      const now = Date.now();
+      const user = uniqueUser();
+      const gone = makeRecord({ userId: user });
+      const expired = makeRecord({ userId: user, expiresAt: now - 1 });
+      await store().create(expired, { now: now - 10 });
+      const rotated = makeRecord({ userId: user });
+      expect(await store().create(rotated, { now, replace: { id: gone.id, required: true } })).toEqual({
+        created: false,
+        replaced: false,
+        evicted: [],
+      });
+      expect(await store().create(rotated, { now, replace: { id: expired.id, required: true } })).toEqual({
+        created: false,
+        replaced: false,
+        evicted: [],
+      });
+      expect(await store().get(rotated.id, now)).toBeNull();
+      const signedIn = makeRecord({ userId: user });
+      expect(await store().create(signedIn, { now, replace: { id: gone.id, required: false } })).toEqual(
+        createdEvicting(),
+      );
+      expect(idsOf(await store().listByUser(user, now))).toEqual([signedIn.id]);
+    });
+
+    it("a sign-in from the oldest session racing a fresh sign-in never leaves more than maxPerUser", async () => {
+      const user = uniqueUser();
+      for (let round = 0; round < 10; round++) {
+        const now = Date.now() + round;
+        await store().deleteByUser(user);
+        const existing = [0, 1, 2].map((age) => makeRecord({ userId: user, createdAt: now - 3_000 + age * 1_000 }));
+        for (const record of existing) await store().create(record, { now });
+        const oldest = existing[0] as SessionRecord;
+        await Promise.all([
+          store().create(makeRecord({ userId: user, createdAt: now }), {
+            now,
+            maxPerUser: 3,
+            replace: { id: oldest.id, required: false },
+          }),
+          store().create(makeRecord({ userId: user, createdAt: now }), { now, maxPerUser: 3 }),
+        ]);
+        expect((await store().listByUser(user, now)).length).toBeLessThanOrEqual(3);
+      }
     });
 
     it("maxPerUser breaks createdAt ties by id", async () => {
@@ -81,7 +146,7 @@ export function describeUsers(store: CurrentStore): void {
       const [a, b, c] = [tied("a"), tied("b"), tied("c")];
       for (const record of [c, a, b]) await store().create(record, { now });
       const fresh = tied("0");
-      expect(await store().create(fresh, { now, maxPerUser: 2 })).toEqual({ evicted: [a.id, b.id] });
+      expect(await store().create(fresh, { now, maxPerUser: 2 })).toEqual(createdEvicting([a.id, b.id]));
       expect(idsOf(await store().listByUser(user, now)).sort()).toEqual([fresh.id, c.id].sort());
     });
   });

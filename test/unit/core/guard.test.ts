@@ -16,10 +16,10 @@ describe("guardStore", () => {
   it("passes answers of a healthy store through unchanged", async () => {
     const store = guardStore(memoryStore(), { timeoutMs: TIMEOUT_MS });
     const record = makeRecord({ userId: "alice", createdAt: now });
-    expect(await store.create(record, { now })).toEqual({ evicted: [] });
+    expect(await store.create(record, { now })).toEqual({ created: true, replaced: false, evicted: [] });
     expect(await store.get(record.id, now)).toEqual(record);
     expect(await store.listByUser("alice", now)).toEqual([record]);
-    expect(await store.count(now)).toBe(1);
+    expect(await store.count?.(now)).toBe(1);
     expect(await store.delete(record.id)).toBe(true);
     expect(await store.get(record.id, now)).toBeNull();
     expect(store.kind).toBe("memory");
@@ -72,7 +72,7 @@ describe("guardStore", () => {
       }),
       { timeoutMs: TIMEOUT_MS },
     );
-    const error = await store.count(now).catch((caught: unknown) => caught);
+    const error = await store.count?.(now).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as Error).cause).toBe(boom);
   });

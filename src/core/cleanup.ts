@@ -1,4 +1,4 @@
-import type { Store } from "./store.js";
+import type { Store } from "../stores/store.js";
 
 /**
  * Deletes expired sessions in bounded batches, yielding to the event loop between them so a
@@ -23,4 +23,25 @@ export async function deleteExpiredInBatches(
     await new Promise((resolve) => setImmediate(resolve));
   }
   return total;
+}
+
+/**
+ * Deletes expired sessions every `intervalMs` (the library's `cleanupInterval`), in the same
+ * bounded batches; returns the function that stops it. A failed round (store down) is simply
+ * tried again at the next tick. The timer never keeps a process alive by itself.
+ */
+export function startCleanupLoop(cleanup: () => Promise<unknown>, intervalMs: number): () => void {
+  if (!(intervalMs > 0)) return () => undefined;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    cleanup()
+      .catch(() => undefined)
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
 }

@@ -1,0 +1,179 @@
+import type { ServerResponse } from "node:http";
+import { StintError } from "../../core/errors.js";
+import type { Session } from "../../core/session.js";
+import type { JsonObject } from "../../stores/store.js";
+import { assertSession, csrfBodyToken, type GuardedRequest } from "../guards.js";
+import type { StintHost } from "../host.js";
+import { errorResponse } from "../json.js";
+
+/**
+ * What every framework adapter shares, so that each of them only translates: which Stint
+ * loaded a request's session, the guards as one check each, and the commit after the route.
+ */
+
+/** Remembers which Stint loaded the session of each request (the guards need it). */
+export function sessionOwners<Key extends object>(setupHint: string) {
+  const owners = new WeakMap<Key, StintHost<JsonObject>>();
+  return {
+    set(key: Key, stint: StintHost<JsonObject>): void {
+      owners.set(key, stint);
+    },
+    get(key: Key): StintHost<JsonObject> {
+      const stint = owners.get(key);
+      if (!stint) throw new Error(`No Stint session on this request: ${setupHint}.`);
+      return stint;
+    },
+  };
+}
+
+/** The facts of a framework's request the CSRF guard reads. */
+export interface GuardFacts {
+  method: string;
+  /** scheme://host[:port] as the client addressed this server. */
+  origin: string;
+  header(name: string): string | null | undefined;
+  /** The parsed body, when the framework parsed one (for `csrf_token` / `_csrf`). */
+  body?: unknown;
+}
+
+/** The seeds' `@require_csrf` for an app route: null when it passes, else the 403 answer. */
+export function csrfRefusal(stint: StintHost<JsonObject>, session: Session<JsonObject>, facts: GuardFacts) {
+  const request: GuardedRequest = {
+    method: facts.method,
+    origin: facts.origin,
+    header: (name) => facts.header(name) ?? null,
+    bodyToken: csrfBodyToken(facts.body),
+  };
+  return refusal(() => stint.assertCsrf(session, request));
+}
+
+/** The seeds' `@require_session` for an app route: null when it passes, else the 401 answer. */
+export function sessionRefusal(session: Session<JsonObject> | null, options: { authenticated?: boolean }) {
+  return refusal(() => {
+    if (!session) throw new Error("No Stint session on this request: mount Stint's middleware before the guard.");
+    assertSession(session, options);
+  });
+}
+
+/** Runs a check; a StintError becomes its API answer, anything else is a bug and is thrown. */
+export function refusal(check: () => void): Response | null {
+  try {
+    check();
+    return null;
+  } catch (error) {
+    if (error instanceof StintError) return errorResponse(error);
+    throw error;
+  }
+}
+
+/**
+ * Commits an app route's session after the route ran: only for answers below 400 (a request
+ * that fails changes nothing). The `Set-Cookie` values, or the error answer that replaces the
+ * route's when the commit fails (store down, state too large, a stale version).
+ */
+export async function commitAfterRoute(
+  stint: StintHost<JsonObject>,
+  session: Session<JsonObject>,
+  status: number,
+): Promise<{ cookies: string[] } | { failure: Response }> {
+  if (status >= 400) return { cookies: [] };
+  try {
+    return { cookies: await stint.commit(session) };
+  } catch (error) {
+    if (error instanceof StintError) return { failure: errorResponse(error) };
+    throw error;
+  }
+}
+
+/** Would committing this session need a `Set-Cookie` (a new, signed-in, rotated or ended session)? */
+export function needsCookie(session: Session<JsonObject>): boolean {
+  if (session.isDestroyed) return !session.isNew || session.presentedInvalidToken;
+  if (session.pendingIdentity.kind !== "none") return true;
+  return session.isNew && (session.hasContentChanges || session.persistRequested);
+}
+
+/**
+ * node:http and Express: the session is committed before the response head goes out, the way
+ * express-session saves. `writeHead` is held back and `end` deferred until the commit is done,
+ * and its `Set-Cookie` values join the answer. A route that streams (`write` before `end`)
+ * sends its head at the first write: a change that then needs a cookie (a sign-in, a new
+ * session) is refused loudly (logged, not written), while one that needs none (data, state,
+ * activity) is still written at the end.
+ */
+export function commitBeforeEnd(
+  stint: StintHost<JsonObject>,
+  session: Session<JsonObject>,
+  response: ServerResponse,
+  send: (answer: Response, response: ServerResponse) => Promise<void>,
+): void {
+  const { writeHead, write, end } = response;
+  let heldHead: Parameters<typeof writeHead> | null = null;
+  const restore = () => {
+    response.writeHead = writeHead;
+    response.write = write;
+    response.end = end;
+  };
+  const releaseHead = (cookies: readonly string[] = []) => {
+    const head = heldHead;
+    heldHead = null;
+    if (!head) return;
+    if (cookies.length > 0) {
+      appendSetCookie(response, cookies);
+      // Headers given to writeHead itself win over setHeader's: add the cookies there too.
+      const given = head.find((arg) => typeof arg === "object" && arg !== null && !Array.isArray(arg));
+      const headers = given as Record<string, unknown> | undefined;
+      const name = headers && Object.keys(headers).find((key) => key.toLowerCase() === "set-cookie");
+      if (headers && name) headers[name] = [headers[name], ...cookies].flat();
+    }
+    writeHead.apply(response, head);
+  };
+
+  response.writeHead = function holdHead(this: ServerResponse, ...args: unknown[]) {
+    heldHead = args as Parameters<typeof writeHead>;
+    if (typeof args[0] === "number") response.statusCode = args[0];
+    return this;
+  } as typeof writeHead;
+  response.write = function writeAfterHead(this: ServerResponse, ...args: unknown[]) {
+    releaseHead();
+    return write.apply(this, args as Parameters<typeof write>);
+  } as typeof write;
+  response.end = function endAfterCommit(this: ServerResponse, ...args: unknown[]) {
+    restore();
+    const finish = () => end.apply(this, args as Parameters<typeof end>);
+    if (response.headersSent && needsCookie(session)) {
+      console.error(
+        "stint: the session changed after the response head was sent, so its cookie could not be set; " +
+          "the change was not saved. Commit the session before streaming a response.",
+      );
+      finish();
+      return this;
+    }
+    commitAfterRoute(stint, session, response.statusCode).then(
+      (outcome) => {
+        if ("failure" in outcome && !response.headersSent) {
+          heldHead = null;
+          response.removeHeader("content-length");
+          response.removeHeader("content-type");
+          return send(outcome.failure, response);
+        }
+        releaseHead("cookies" in outcome ? outcome.cookies : []);
+        if ("cookies" in outcome && outcome.cookies.length > 0 && !response.headersSent) {
+          appendSetCookie(response, outcome.cookies);
+        }
+        finish();
+      },
+      (error: unknown) => {
+        console.error("stint: committing the session failed", error);
+        response.destroy();
+      },
+    );
+    return this;
+  } as typeof end;
+}
+
+/** Adds `Set-Cookie` values to those a response already has. */
+export function appendSetCookie(response: ServerResponse, cookies: readonly string[]): void {
+  const existing = response.getHeader("set-cookie");
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  response.setHeader("set-cookie", [...list, ...cookies]);
+}

@@ -1,0 +1,18 @@
+/**
+ * "stint/redis": sessions in Redis (ioredis), shared by every process, with Stint's events
+ * between them over pub/sub.
+ *
+ * @example
+ * ```ts
+ * import { createStint } from "stint";
+ * import { redisStore } from "stint/redis";
+ * const stint = createStint({ store: redisStore({ url: "redis://127.0.0.1:6379/0" }), secret });
+ * ```
+ */
+export {
+  type RedisClientOptions,
+  type RedisStoreClient,
+  type RedisStoreOptions,
+  type RedisUrlOptions,
+  redisStore,
+} from "./stores/redis.js";

@@ -1,0 +1,80 @@
+import type { StreamEvent } from "../protocol.js";
+import { type EventTransport, listenerSet, parseStreamEvent } from "./transport.js";
+
+/**
+ * Messages between the processes sharing one store, by topic: Redis pub/sub, PostgreSQL
+ * LISTEN/NOTIFY. Stream events travel on one topic; the session cache's invalidations on
+ * another, and the cache also needs to know when the link is down, since a message sent
+ * meanwhile is lost for good.
+ */
+export interface PubSub {
+  /** Best effort: a message that cannot be sent is dropped (its loss is what `onLink` reports). */
+  publish(topic: string, message: string): void;
+  /** Opens the listening connection on first use. */
+  subscribe(topic: string, listener: (message: string) => void): () => void;
+  /** Told `false` when the listening link drops (messages may be lost), `true` once it listens again. */
+  onLink(listener: (up: boolean) => void): () => void;
+  /** Listening now: every message published from here on will arrive. */
+  readonly up: boolean;
+  close(): Promise<void>;
+}
+
+/** Stream events over one topic of a PubSub. */
+export function pubSubTransport(pubsub: PubSub, topic: string): EventTransport {
+  const listeners = listenerSet<StreamEvent>();
+  let unsubscribe: (() => void) | undefined;
+  return {
+    publish: (event) => pubsub.publish(topic, JSON.stringify(event)),
+    subscribe: (listener) => {
+      unsubscribe ??= pubsub.subscribe(topic, (message) => {
+        const event = parseStreamEvent(message);
+        if (event) listeners.emit(event);
+      });
+      return listeners.add(listener);
+    },
+    close: async () => {
+      listeners.clear();
+      unsubscribe?.();
+      await pubsub.close();
+    },
+  };
+}
+
+/**
+ * Listener bookkeeping shared by the PubSub implementations: topics with their listeners,
+ * link listeners, and the link state.
+ */
+export class Topics {
+  readonly #topics = new Map<string, ReturnType<typeof listenerSet<string>>>();
+  readonly #link = listenerSet<boolean>();
+  #up = false;
+
+  get up(): boolean {
+    return this.#up;
+  }
+  get names(): string[] {
+    return [...this.#topics.keys()];
+  }
+  /** Adds a listener; `opened` is true when this is the topic's first. */
+  add(topic: string, listener: (message: string) => void): { remove: () => void; opened: boolean } {
+    let set = this.#topics.get(topic);
+    const opened = set === undefined;
+    if (!set) this.#topics.set(topic, (set = listenerSet<string>()));
+    return { remove: set.add(listener), opened };
+  }
+  deliver(topic: string, message: string): void {
+    this.#topics.get(topic)?.emit(message);
+  }
+  onLink(listener: (up: boolean) => void): () => void {
+    return this.#link.add(listener);
+  }
+  setLink(up: boolean): void {
+    if (up === this.#up) return;
+    this.#up = up;
+    this.#link.emit(up);
+  }
+  clear(): void {
+    this.#topics.clear();
+    this.#link.clear();
+  }
+}
