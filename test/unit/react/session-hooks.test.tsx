@@ -414,5 +414,31 @@ describe("stint/react against a real Stint", () => {
       await pass();
       expect(shown("status")).toBe("authenticated");
     });
+
+    it("keeps a client it made from options carrying the page's channel and leader working", async () => {
+      await signInBeforeLoad();
+      const options = live.tabOptions();
+      const { unmount } = render(
+        <StrictMode>
+          <SessionProvider options={options}>
+            <Header />
+          </SessionProvider>
+        </StrictMode>,
+      );
+      const other = openTab();
+      await act(() => other.init());
+      await pass();
+      expect(shown("status")).toBe("authenticated");
+
+      await meanwhile(() => other.logout());
+      expect(shown("status")).toBe("anonymous");
+      other.close();
+      unmount();
+      await act(() => live.clock.advance(0));
+      expect(live.clock.pending).toBe(0);
+      expect(options.window.listeners).toBe(0);
+      expect(live.hub.openChannels).toBe(0);
+      expect(live.leaderLockHeld()).toBe(false);
+    });
   });
 });
