@@ -102,7 +102,7 @@ afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
   await live.close();
   vi.useRealTimers();
-  const errors = consoleErrors.mock.calls;
+  const errors = [...consoleErrors.mock.calls];
   consoleErrors.mockRestore();
   expect(errors).toEqual([]);
 });
@@ -259,8 +259,7 @@ describe("stint/react against a real Stint", () => {
     await pass();
     // The other tab writes after this page rendered the version it will compare against.
     await act(async () => {
-      const [claimed] = await Promise.allSettled([other.setState({ workspace: "w3" })]);
-      expect(claimed.status).toBe("fulfilled");
+      await other.setState({ workspace: "w3" });
       fireEvent.click(screen.getByRole("button", { name: "Claim Two" }));
       await live.clock.advance(100);
     });
@@ -400,8 +399,13 @@ describe("stint/react against a real Stint", () => {
     expect(live.streams.filter((stream) => !stream.closed)).toHaveLength(1);
   });
 
+  it("says what is missing when a hook has no provider above it", () => {
+    expect(() => render(<Header />)).toThrow("need a <SessionProvider> above them");
+    expect(() => render(<WorkspaceSwitcher />)).toThrow("need a <SessionProvider> above them");
+  });
+
   describe("in StrictMode (effects mount, unmount and mount again)", () => {
-    it("starts a client the app passed in", async () => {
+    it("keeps a client the app passed in working", async () => {
       await signInBeforeLoad();
       const client = openTab();
       render(
@@ -411,8 +415,13 @@ describe("stint/react against a real Stint", () => {
           </SessionProvider>
         </StrictMode>,
       );
+      const other = openTab();
+      await act(() => other.init());
       await pass();
       expect(shown("status")).toBe("authenticated");
+
+      await meanwhile(() => other.logout());
+      expect(shown("status")).toBe("anonymous");
     });
 
     it("keeps a client it made from options carrying the page's channel and leader working", async () => {
