@@ -33,7 +33,7 @@ export const TEST_POLICY = {
   maxSessionsPerUser: 3,
 };
 // Cheap argon2id parameters: the tests exercise the flow, not the hash's cost.
-const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });
+export const TEST_HASHER = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });
 
 export async function startTarget(host: Host): Promise<ApiTarget> {
   const dir = mkdtempSync(join(tmpdir(), "stint-api-"));
@@ -55,7 +55,7 @@ export async function startTarget(host: Host): Promise<ApiTarget> {
       secret: TEST_SECRET,
       clock,
       ...TEST_POLICY,
-      accounts: createAccounts({ users: sqliteUserStore({ database: database! }), hasher, clock }),
+      accounts: createAccounts({ users: sqliteUserStore({ database: database! }), hasher: TEST_HASHER, clock }),
       auditLog: logger,
       heartbeatMs: 500,
     });

@@ -24,6 +24,8 @@ export interface Answer {
   setCookies: string[];
 }
 
+const isUnsafe = (method: string) => !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase());
+
 export class TestBrowser {
   readonly cookies = new Map<string, string>();
   csrfToken: string | null = null;
@@ -47,7 +49,7 @@ export class TestBrowser {
   }
 
   async send(method: string, path: string, options: SendOptions = {}): Promise<Answer> {
-    const unsafe = !["GET", "HEAD", "OPTIONS"].includes(method);
+    const unsafe = isUnsafe(method);
     const headers = new Headers({ "user-agent": this.userAgent, ...options.headers });
     if (this.cookies.size > 0 && !headers.has("cookie")) headers.set("cookie", this.cookieHeader);
     const origin = options.origin === undefined ? (unsafe ? new URL(this.baseUrl).origin : null) : options.origin;
@@ -73,6 +75,23 @@ export class TestBrowser {
     if (typeof token === "string") this.csrfToken = token;
     return { status: response.status, headers: response.headers, text, body: parsed, setCookies };
   }
+
+  /**
+   * The page's own `fetch`, as a `SessionClient` on the target's origin calls it: relative
+   * URLs resolve against the target, this jar's cookies go out and come back, and unsafe
+   * requests carry the page's `Origin` as browsers add it. The response is left unread.
+   */
+  readonly fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const source = input instanceof Request ? input : new Request(new URL(String(input), this.baseUrl));
+    const method = (init.method ?? source.method).toUpperCase();
+    const headers = new Headers(init.headers ?? source.headers);
+    headers.set("user-agent", this.userAgent);
+    if (this.cookies.size > 0) headers.set("cookie", this.cookieHeader);
+    if (isUnsafe(method)) headers.set("origin", new URL(this.baseUrl).origin);
+    const response = await this.target.fetch(new Request(source, { ...init, method, headers }));
+    for (const line of response.headers.getSetCookie()) this.#remember(line);
+    return response;
+  };
 
   get(path: string, options?: SendOptions) {
     return this.send("GET", path, options);

@@ -38,26 +38,17 @@ export async function openEventStream(
 
   const pump = async () => {
     if (!response.body) return;
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
     try {
-      for (;;) {
-        const { value, done: finished } = await reader.read();
-        if (finished) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end = buffer.indexOf("\n\n");
-        while (end !== -1) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const seen = parseFrame(frame);
-          if (seen) {
-            events.push(seen);
-            notify();
-          }
-          end = buffer.indexOf("\n\n");
+      await readEventStream(response.body, (type, data) => {
+        let parsed: unknown = data;
+        try {
+          parsed = JSON.parse(data);
+        } catch {
+          // Not JSON: kept as text.
         }
-      }
+        events.push({ type, data: parsed, at: performance.now() });
+        notify();
+      });
     } catch {
       // Aborted by close(), or the server went away: either way the stream has ended.
     }
@@ -95,19 +86,38 @@ export async function openEventStream(
   };
 }
 
-function parseFrame(frame: string): SeenEvent | null {
+/**
+ * Reads a `text/event-stream` body to its end, calling `onEvent` with each named event and
+ * its data as sent; comments and frames without `event:` are skipped. Rejects if the body
+ * errors (an aborted request, say).
+ */
+export async function readEventStream(
+  body: ReadableStream<Uint8Array>,
+  onEvent: (type: string, data: string) => void,
+): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf("\n\n");
+    while (end !== -1) {
+      const frame = parseFrame(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (frame) onEvent(frame.type, frame.data);
+      end = buffer.indexOf("\n\n");
+    }
+  }
+}
+
+function parseFrame(frame: string): { type: string; data: string } | null {
   let type: string | undefined;
   const data: string[] = [];
   for (const line of frame.split("\n")) {
     if (line.startsWith("event:")) type = line.slice(6).trim();
     else if (line.startsWith("data:")) data.push(line.slice(5).trim());
   }
-  if (!type) return null;
-  let parsed: unknown = data.join("\n");
-  try {
-    parsed = JSON.parse(parsed as string);
-  } catch {
-    // Not JSON: kept as text.
-  }
-  return { type, data: parsed, at: performance.now() };
+  return type ? { type, data: data.join("\n") } : null;
 }

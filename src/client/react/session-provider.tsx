@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import type { SessionClientOptions } from "../options.js";
 import { SessionClient } from "../session-client.js";
 import type { SessionState } from "../types.js";
@@ -34,13 +34,23 @@ export type SessionProviderProps<State extends SessionState = SessionState> = { 
 export function SessionProvider<State extends SessionState = SessionState>(props: SessionProviderProps<State>) {
   const { client: given, options, children } = props;
   // The constructor has no side effects, so creating it during render is safe; the effect
-  // below starts and stops it, which also survives StrictMode's mount-unmount-mount.
+  // below starts it, and closes it once the provider is gone.
   const [owned] = useState(() => (given ? null : new SessionClient<State>(options)));
   const client = (given ?? owned) as SessionClient<State>;
+  const inUse = useRef<SessionClient<State> | null>(null);
   useEffect(() => {
+    inUse.current = client;
     // A failed first read is retried by the client and reported through its "error" event.
     client.init().catch(() => {});
-    return owned ? () => owned.close() : undefined;
+    return () => {
+      inUse.current = null;
+      // StrictMode unmounts and mounts again at once, and a client given its own channel or
+      // leader cannot restart after close(): close only if no mount took it back meanwhile.
+      if (!owned) return;
+      queueMicrotask(() => {
+        if (inUse.current !== owned) owned.close();
+      });
+    };
   }, [client, owned]);
   return (
     <SessionContext.Provider value={client as unknown as SessionClient<SessionState>}>

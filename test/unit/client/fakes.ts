@@ -166,6 +166,11 @@ export class FakeHub {
     };
   }
 
+  /** How many channels are open: each tab's until its client closes it. */
+  get openChannels(): number {
+    return this.#members.size;
+  }
+
   /** Delivers anything, as a hostile or buggy same-origin script might post it. */
   inject(raw: unknown): void {
     for (const member of this.#members) member(raw);
