@@ -1,5 +1,5 @@
-import type { Accounts } from "../auth/accounts.js";
 import { createAnonymousSessionLimiter } from "../auth/throttle.js";
+import type { Accounts } from "../auth/types.js";
 import { deleteExpiredInBatches, startCleanupLoop } from "../core/cleanup.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
