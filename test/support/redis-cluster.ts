@@ -1,10 +1,17 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { findOnPath, freePort, type RedisServer, ServiceMissingError, startRedis, waitFor } from "./services.js";
+import {
+  findOnPath,
+  freePort,
+  type RedisServer,
+  removeTemporaryDir,
+  ServiceMissingError,
+  startRedis,
+  temporaryDir,
+  waitFor,
+} from "./services.js";
 
 /**
  * A throwaway Redis Cluster for tests: six `redis-server --cluster-enabled yes` on loopback,
@@ -44,6 +51,8 @@ export interface RedisCluster {
   seeds: string[];
   /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,…` (API.md's store URL). */
   url: string;
+  /** Holds a directory per node; deleted by dispose. */
+  dir: string;
   /** Every node as the first running node sees it (views differ while a failover is under way). */
   nodes(): Promise<ClusterNode[]>;
   masterForSlot(slot: number): Promise<ClusterNode>;
@@ -77,7 +86,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const cli = findOnPath("redis-cli");
   if (!cli) throw new ServiceMissingError("redis-cli is not installed (apt-get install redis-tools).");
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const root = mkdtempSync(join(tmpdir(), "stint-cluster-"));
+  const root = temporaryDir("stint-cluster-");
   const servers = new Map<number, RedisServer>();
   let lastKilled: ClusterNode | undefined;
 
@@ -96,7 +105,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const dispose = async () => {
     // SIGKILL: a SIGTERMed master may wait for its replicas (shutdown-timeout), and the data goes anyway.
     await Promise.allSettled([...servers.values()].map((server) => server.kill()));
-    rmSync(root, { recursive: true, force: true });
+    removeTemporaryDir(root);
   };
 
   const running = () => [...servers.values()].filter((server) => server.pid !== 0);
@@ -131,17 +140,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         ask(port, "INFO", "replication"),
       ]).catch((error: Error) => [error.message, "", ""]);
       if (!String(info).includes("cluster_state:ok")) return `${port}: ${String(info).split("\r\n")[0]}`;
-      const owners = parseClusterNodes(String(view)).filter((node) => node.slots.length > 0);
+      const seen = parseClusterNodes(String(view));
+      const owners = seen.filter((node) => node.slots.length > 0);
       const covered = owners.reduce((sum, node) => sum + slotCount(node), 0);
       if (covered !== SLOTS) return `${port}: ${covered} slots covered`;
       const stale = owners.find((node) => !live.has(node.port));
       if (stale) return `${port}: the stopped ${stale.port} still serves slots`;
-      // A restarted node believes its old slots are its own until it hears otherwise.
-      const map = owners
-        .map((node) => `${node.id}:${node.slots.join(" ")}`)
+      // A restarted master that lost its slots is a master of none for a moment, then a replica.
+      const idle = seen.find((node) => node.role === "master" && node.slots.length === 0 && live.has(node.port));
+      if (idle) return `${port}: ${idle.port} is a master without slots`;
+      // Roles spread by gossip, and a restarted node believes its old slots are its own
+      // until it hears otherwise: every node must see the same masters, replicas and slots.
+      const map = seen
+        .map((node) => `${node.id} ${node.role} ${node.masterId} ${node.slots.join(" ")}`)
         .sort()
-        .join("|");
-      if ((agreed ??= map) !== map) return `${port}: sees other slot owners than the rest`;
+        .join("\n");
+      if ((agreed ??= map) !== map) return `${port}: sees other roles or slot owners than the rest`;
       const text = String(replication);
       if (text.includes("role:slave") && !text.includes("master_link_status:up")) return `${port}: replica not in sync`;
     }
@@ -184,6 +198,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   return {
     seeds,
     url: `redis+cluster://${seeds.join(",")}`,
+    dir: root,
     nodes,
     masterForSlot,
     masterFor,

@@ -47,7 +47,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const binary = findOnPath("redis-server");
   if (!binary) throw new ServiceMissingError("redis-server is not installed (apt-get install redis-server).");
   const ownDir = options.dir === undefined;
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "stint-redis-"));
+  const dir = options.dir ?? temporaryDir("stint-redis-");
   mkdirSync(dir, { recursive: true });
   // As redis-server reports it (it chdirs there), for telling our server from another.
   const realDir = realpathSync(dir);
@@ -129,7 +129,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     },
     async dispose() {
       await terminate("SIGTERM");
-      if (ownDir) rmSync(dir, { recursive: true, force: true });
+      if (ownDir) removeTemporaryDir(dir);
     },
   };
   return server;
@@ -289,15 +289,32 @@ export async function waitFor(
   throw new Error(`not ready within ${timeoutMs} ms`);
 }
 
-/** Servers still running, SIGKILLed if this process exits without disposing of them. */
+/**
+ * Servers still running and directories still there: SIGKILLed and deleted if this process
+ * exits without disposing of them (a crash, a scratch script cut short).
+ */
 const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function untilExit(child: ChildProcess): void {
   children.add(child);
   child.once("exit", () => children.delete(child));
+}
+
+/** A new directory under the system's temp dir, deleted by `removeTemporaryDir` or at exit. */
+export function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+export function removeTemporaryDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  dirs.delete(dir);
 }
 
 export function findOnPath(name: string): string | undefined {
