@@ -88,6 +88,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const timeoutMs = options.timeoutMs ?? 60_000;
   const root = temporaryDir("stint-cluster-");
   const servers = new Map<number, RedisServer>();
+  let seeds: string[] = [];
   let lastKilled: ClusterNode | undefined;
 
   const clusterArgs = [
@@ -182,11 +183,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     for (const result of started) if (result.status === "fulfilled") servers.set(result.value.port, result.value);
     const failure = started.find((result) => result.status === "rejected");
     if (failure) throw failure.reason;
-    const seeds = [...servers.keys()].map((port) => `${HOST}:${port}`);
+    seeds = [...servers.keys()].map((port) => `${HOST}:${port}`);
     await run(cli, ["--cluster", "create", ...seeds, "--cluster-replicas", "1", "--cluster-yes"], {
       timeout: timeoutMs,
     }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
-      throw new Error(`redis-cli --cluster create failed: ${error.stderr || error.stdout || error.message}`);
+      const output = (error.stderr || error.stdout || error.message).replace(/\x1b\[[0-9;]*m/g, "");
+      throw new Error(`redis-cli --cluster create failed: ${output.trim()}`);
     });
     await waitUntilHealthy();
   } catch (error) {
@@ -194,7 +196,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     throw error;
   }
 
-  const seeds = [...servers.keys()].map((port) => `${HOST}:${port}`);
   return {
     seeds,
     url: `redis+cluster://${seeds.join(",")}`,
@@ -259,7 +260,7 @@ async function ask(port: number, ...args: string[]): Promise<unknown> {
 }
 
 /** CLUSTER NODES: `id ip:port@cport[,hostname] flags master ping pong epoch link slot…` a line. */
-export function parseClusterNodes(text: string): ClusterNode[] {
+function parseClusterNodes(text: string): ClusterNode[] {
   return text
     .split("\n")
     .filter((line) => line.trim() !== "")
@@ -271,7 +272,7 @@ export function parseClusterNodes(text: string): ClusterNode[] {
         port: Number(address.split("@")[0]?.split(":").pop()),
         role: flagList.includes("master") ? "master" : "replica",
         masterId: master === "-" ? undefined : master,
-        // "[slot->-id]" / "[slot-<-id]" are slots being migrated, still served here.
+        // "[slot->-id]" / "[slot-<-id]" mark a migration under way, not a range served.
         slots: slots
           .filter((slot) => !slot.startsWith("["))
           .map((slot) => {
