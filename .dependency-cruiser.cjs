@@ -11,7 +11,9 @@ module.exports = {
       comment: "core/ decides: pure logic, no HTTP, app, CLI, demo, client or drivers.",
       severity: "error",
       from: { path: "^src/core/" },
-      to: { path: "^src/(http|app|cli|demo|client|auth|observability|transports/(redis|postgres))|^node_modules/(better-sqlite3|ioredis|pg|@node-rs|pino|prom-client)" },
+      to: {
+        path: "^src/(http|app|cli|demo|client|auth|observability|transports/(redis|postgres))|^node_modules/(better-sqlite3|ioredis|pg|@node-rs|pino|prom-client)",
+      },
     },
     {
       name: "stores-know-no-http",
@@ -53,7 +55,7 @@ module.exports = {
     },
     {
       name: "root-entry-loads-no-driver",
-      comment: "\"stint\" loads no native module and no store driver (stint/sqlite, stint/redis… do).",
+      comment: '"stint" loads no native module and no store driver (stint/sqlite, stint/redis… do).',
       severity: "error",
       from: { path: "^src/index\\.ts$" },
       to: {
@@ -79,6 +81,9 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.build.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+    },
   },
 };

@@ -84,7 +84,10 @@ await stint.close();`,
 
   it("type-checks every TypeScript block of the README in a strict nodenext app, typed data included", async () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const blocks = [...codeBlocks(readme, "ts"), ...codeBlocks(readme, "tsx").map((block) => ({ ...block, tsx: true }))];
+    const blocks = [
+      ...codeBlocks(readme, "ts"),
+      ...codeBlocks(readme, "tsx").map((block) => ({ ...block, tsx: true })),
+    ];
     expect(blocks.length).toBeGreaterThan(10);
     const files = blocks.map((block, index) => {
       const name = `readme-${String(index + 1).padStart(2, "0")}.${"tsx" in block ? "tsx" : "ts"}`;
