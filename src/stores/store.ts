@@ -1,4 +1,5 @@
 import type { PubSub } from "../transports/pubsub.js";
+import type { CacheStats } from "./cache.js";
 
 /**
  * The Store contract: storage only. A store keeps session records, applies patches
@@ -142,6 +143,14 @@ export interface StoreCapabilities {
    * event streams of every other. Stores that live in one process have none.
    */
   readonly pubsub?: PubSub;
+  /**
+   * Answers a read from this process's memory when it can (a cache hit, or a store that lives
+   * in this process): the record, null when there is none, or undefined to ask `get`. It never
+   * waits, so a hit costs no promise and no round trip.
+   */
+  peek?(id: string, now: number): SessionRecord | null | undefined;
+  /** The store's read cache, for /metrics. */
+  readonly cache?: { stats(): CacheStats };
 }
 
 export type Store = StoreOperations & StoreCapabilities;
