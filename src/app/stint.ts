@@ -165,6 +165,7 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
   const metrics = createMetrics(events, {
     activeSessions: async () => (await activeSessions()) ?? Number.NaN,
     storeLatencyMs: async () => (await store.health()).latencyMs,
+    ...(store.cache && { cache: () => (store.cache as NonNullable<Store["cache"]>).stats() }),
   });
   const metricsText = async () => ({
     contentType: metrics.registry.contentType,

@@ -1,23 +1,11 @@
 import type { PubSub } from "../transports/pubsub.js";
-import type { SessionRecord } from "./store.js";
+import type { CacheStats, SessionRecord } from "./store.js";
 
 export interface CacheOptions {
   /** Most records held. Default 10,000. */
   maxEntries?: number;
   /** Most bytes held (records as JSON, roughly). Default 16 MiB. */
   maxBytes?: number;
-}
-
-/** What /metrics reports of a store's cache. */
-export interface CacheStats {
-  hits: number;
-  misses: number;
-  /** Records dropped because a change was announced, by this process or another. */
-  invalidations: number;
-  /** Reads sent straight to the store because the invalidation link was down. */
-  bypasses: number;
-  entries: number;
-  bytes: number;
 }
 
 /** A record as the cache keeps it: data, state and meta as JSON text, so every hit is a fresh copy. */

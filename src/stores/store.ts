@@ -1,5 +1,4 @@
 import type { PubSub } from "../transports/pubsub.js";
-import type { CacheStats } from "./cache.js";
 
 /**
  * The Store contract: storage only. A store keeps session records, applies patches
@@ -94,6 +93,18 @@ export interface ScanOptions {
   after?: string;
   limit: number;
   now: number;
+}
+
+/** What /metrics reports of a store's read cache. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Records dropped because a change was announced, by this process or another. */
+  invalidations: number;
+  /** Reads sent straight to the store because the invalidation link was down. */
+  bypasses: number;
+  entries: number;
+  bytes: number;
 }
 
 export interface StoreHealth {
