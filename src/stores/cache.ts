@@ -40,7 +40,6 @@ export class SessionCache {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   readonly #pubsub: PubSub;
-  readonly #topic: string;
   /** This process's name on the channel: its own announcements need no second drop. */
   readonly nonce: string;
   /** Reads in flight per id, and the announcement count when the last of them began. */
@@ -57,7 +56,6 @@ export class SessionCache {
     this.#maxEntries = maxEntries;
     this.#maxBytes = maxBytes;
     this.#pubsub = pubsub;
-    this.#topic = topic;
     this.nonce = nonce;
     this.#stop = [
       pubsub.subscribe(topic, (message) => this.#announced(message)),
