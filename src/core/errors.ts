@@ -11,6 +11,7 @@ export type ErrorCode =
   | "origin_mismatch"
   | "csrf_invalid"
   | "not_found"
+  | "method_not_allowed"
   | "conflict"
   | "username_taken"
   | "payload_too_large"
@@ -24,6 +25,7 @@ const statusOf: Record<ErrorCode, number> = {
   origin_mismatch: 403,
   csrf_invalid: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   username_taken: 409,
   payload_too_large: 413,
@@ -78,6 +80,15 @@ export class NotFoundError extends StintError {
   }
 }
 
+export class MethodNotAllowedError extends StintError {
+  /** The methods the path takes: the `Allow` header. */
+  readonly allow: readonly string[];
+  constructor(allow: readonly string[]) {
+    super("method_not_allowed", `This path takes ${allow.join(", ")} only.`);
+    this.allow = allow;
+  }
+}
+
 export class ConflictError extends StintError {
   constructor(message = "The session changed since the given version.") {
     super("conflict", message);
@@ -105,10 +116,31 @@ export class RateLimitedError extends StintError {
   }
 }
 
+/**
+ * Why a store could not serve, as a fixed word: what clients and /api/health may see. The
+ * driver's own message stays in the error's `message` and `cause`, for the log only.
+ */
+export type StoreFailure = "timeout" | "unreachable" | "closed" | "error";
+
 /** The store cannot be reached or answered too late. Stint fails closed on it. */
 export class StoreUnavailableError extends StintError {
-  constructor(message = "The session store is unavailable.", options?: ErrorOptions) {
+  readonly reason: StoreFailure;
+  constructor(message = "The session store is unavailable.", options?: ErrorOptions & { reason?: StoreFailure }) {
     super("store_unavailable", message, options);
+    this.reason = options?.reason ?? "unreachable";
+  }
+}
+
+/**
+ * A stored record that cannot be read back as one (bad JSON, wrong types): a store throws it
+ * from `get`, and the session it names is treated as unknown. Never reaches a client.
+ */
+export class CorruptRecordError extends Error {
+  readonly id: string;
+  constructor(id: string, options?: ErrorOptions) {
+    super("A stored session record could not be decoded.", options);
+    this.name = "CorruptRecordError";
+    this.id = id;
   }
 }
 
@@ -124,6 +156,14 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
 
+/**
+ * The body of an error answer. A store failure answers a fixed sentence with its reason word:
+ * its own message may carry a driver's text (a host name, a file path), which only the log sees.
+ */
 export function toErrorBody(error: StintError): ErrorBody {
-  return { error: { code: error.code, message: error.message } };
+  const message =
+    error instanceof StoreUnavailableError
+      ? `The session store is unavailable (${error.reason}). Try again shortly.`
+      : error.message;
+  return { error: { code: error.code, message } };
 }

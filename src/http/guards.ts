@@ -60,7 +60,8 @@ export function requireSameOrigin<Data extends JsonObject>(
 
 /**
  * The seeds' `@require_csrf` (API.md rules 1 and 2): for an unsafe request, the origin check,
- * then — when there is a session — its CSRF token from the `X-CSRF-Token` header or the body.
+ * then — when there is a session — its CSRF token from the `X-CSRF-Token` (or `X-CSRFToken`)
+ * header or the body.
  * Throws OriginMismatchError or CsrfInvalidError (403). Safe methods pass.
  */
 export function requireCsrf<Data extends JsonObject>(
@@ -72,7 +73,8 @@ export function requireCsrf<Data extends JsonObject>(
   if (!isUnsafeMethod(request.method)) return;
   requireSameOrigin(manager, request, allowedOrigins);
   if (session.isNew) return;
-  const token = request.header("x-csrf-token") ?? request.bodyToken ?? null;
+  // X-CSRFToken is the Django and Flask-WTF spelling, which clients ported from them send.
+  const token = request.header("x-csrf-token") ?? request.header("x-csrftoken") ?? request.bodyToken ?? null;
   if (manager.verifyCsrf(session, token)) return;
   manager.events.emit(
     "csrf_failed",

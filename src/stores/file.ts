@@ -364,6 +364,6 @@ async function guard<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof StintError || error instanceof StoreConflictError || error instanceof RangeError) throw error;
     const code = (error as NodeJS.ErrnoException | null)?.code ?? (error as Error)?.name;
-    throw new StoreUnavailableError(`The file store failed (${code}).`, { cause: error });
+    throw new StoreUnavailableError(`The file store failed (${code}).`, { cause: error, reason: "error" });
   }
 }

@@ -1,5 +1,14 @@
-import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
+import {
+  CorruptRecordError,
+  StintError,
+  StoreConflictError,
+  type StoreFailure,
+  StoreUnavailableError,
+} from "../core/errors.js";
+import { logStoreFailure } from "./failure-log.js";
 import type { Store } from "./store.js";
+
+const HEALTH_WORDS: ReadonlySet<string> = new Set<StoreFailure>(["timeout", "unreachable", "closed", "error"]);
 
 interface Pending {
   deadline: number;
@@ -35,7 +44,9 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
         fail: () => {
           pending.delete(entry);
           reject(
-            new StoreUnavailableError(`The ${store.kind} store did not answer ${operation} within ${timeoutMs} ms.`),
+            new StoreUnavailableError(`The ${store.kind} store did not answer ${operation} within ${timeoutMs} ms.`, {
+              reason: "timeout",
+            }),
           );
         },
       };
@@ -56,9 +67,16 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
         },
         (error: unknown) => {
           if (!pending.delete(entry)) return;
-          if (error instanceof StintError || error instanceof StoreConflictError) reject(error);
-          else
-            reject(new StoreUnavailableError(`The ${store.kind} store failed during ${operation}.`, { cause: error }));
+          if (
+            error instanceof StintError ||
+            error instanceof StoreConflictError ||
+            error instanceof CorruptRecordError
+          ) {
+            reject(error);
+          } else {
+            const message = `The ${store.kind} store failed during ${operation}: ${(error as Error | null)?.message}`;
+            reject(new StoreUnavailableError(message, { cause: error, reason: "error" }));
+          }
         },
       );
     });
@@ -74,11 +92,19 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
     deleteExpired: (now, limit) => guard("deleteExpired", () => store.deleteExpired(now, limit)),
     count: (now) => guard("count", () => store.count(now)),
     scan: (options) => guard("scan", () => store.scan(options)),
+    // A store's own health may describe a failure in its driver's words: they go to the log,
+    // and the report keeps a fixed word (API.md: health never carries a driver's message).
     health: async () => {
       try {
-        return await guard("health", () => store.health());
-      } catch {
-        return { ok: false, latencyMs: timeoutMs };
+        const probe = await guard("health", () => store.health());
+        if (probe.ok) return probe.detail === "degraded" ? probe : { ok: true, latencyMs: probe.latencyMs };
+        const reason = HEALTH_WORDS.has(probe.detail ?? "") ? (probe.detail as StoreFailure) : "unreachable";
+        logStoreFailure(new StoreUnavailableError(`The ${store.kind} store reports: ${probe.detail}`, { reason }));
+        return { ok: false, latencyMs: probe.latencyMs, detail: reason };
+      } catch (error) {
+        logStoreFailure(error);
+        const reason = error instanceof StoreUnavailableError ? error.reason : "error";
+        return { ok: false, latencyMs: timeoutMs, detail: reason };
       }
     },
     close: () => store.close(),

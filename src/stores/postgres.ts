@@ -303,7 +303,16 @@ function translate(error: unknown): unknown {
   if (code === "23505") return new StoreConflictError();
   const message = String((error as Error | null)?.message ?? error);
   if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code) || (!code && UNAVAILABLE_MESSAGE.test(message))) {
-    return new StoreUnavailableError(`The PostgreSQL store is unavailable (${code || message}).`, { cause: error });
+    const reason =
+      code === "57014" || /timeout|timed out/i.test(message)
+        ? "timeout"
+        : /ended the pool|after calling end/i.test(message)
+          ? "closed"
+          : "unreachable";
+    return new StoreUnavailableError(`The PostgreSQL store is unavailable (${code || message}).`, {
+      cause: error,
+      reason,
+    });
   }
   return error;
 }

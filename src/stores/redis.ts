@@ -264,9 +264,13 @@ async function guard<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw new StoreUnavailableError(`The Redis store failed: ${(error as Error | undefined)?.message}`, {
-      cause: error,
-    });
+    const message = String((error as Error | undefined)?.message);
+    const reason = /timed? ?out/i.test(message)
+      ? "timeout"
+      : /connection is closed/i.test(message)
+        ? "closed"
+        : "unreachable";
+    throw new StoreUnavailableError(`The Redis store failed: ${message}`, { cause: error, reason });
   }
 }
 

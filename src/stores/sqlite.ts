@@ -280,9 +280,11 @@ function translate(error: unknown, db: BetterSqlite3.Database | undefined): unkn
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "SQLITE_CONSTRAINT_PRIMARYKEY") return new StoreConflictError();
   if (typeof code === "string" && UNAVAILABLE.test(code)) {
-    return new StoreUnavailableError(`The SQLite store is unavailable (${code}).`, { cause: error });
+    const reason = code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED") ? "timeout" : "error";
+    return new StoreUnavailableError(`The SQLite store is unavailable (${code}).`, { cause: error, reason });
   }
   // better-sqlite3 throws a plain TypeError once the handle is closed.
-  if (db && !db.open) return new StoreUnavailableError("The SQLite store is closed.", { cause: error });
+  if (db && !db.open)
+    return new StoreUnavailableError("The SQLite store is closed.", { cause: error, reason: "closed" });
   return error;
 }

@@ -13,7 +13,7 @@ import type { JsonObject } from "../../stores/store.js";
 import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
 import { errorResponse } from "../json.js";
-import { requestOrigin, requestUrl, sendWebResponse, toWebRequest } from "./node.js";
+import { refusedMethodAnswer, requestOrigin, requestUrl, sendWebResponse, toWebRequest } from "./node.js";
 
 /** Augment it to type `req.session`: `declare module "stint/adapters/express" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -50,6 +50,8 @@ const owners = new WeakMap<ExpressRequest, Stint<StintSessionData>>();
  */
 export function stintExpress(stint: Stint<StintSessionData>): [RequestHandler, ErrorRequestHandler] {
   const serveApi = async (req: ExpressRequest, res: ExpressResponse, body?: string | Uint8Array<ArrayBuffer>) => {
+    const refused = refusedMethodAnswer(req);
+    if (refused) return sendWebResponse(refused, res);
     const abort = new AbortController();
     // A client that goes away aborts the request: open event streams end and clean up.
     res.on("close", () => abort.abort());

@@ -6,7 +6,7 @@ import type { JsonObject } from "../../stores/store.js";
 import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
 import { errorResponse } from "../json.js";
-import { requestOrigin, toWebRequest } from "./node.js";
+import { refusedMethodAnswer, requestOrigin, toWebRequest } from "./node.js";
 
 /** Augment it to type `request.session`: `declare module "stint/adapters/fastify" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -74,6 +74,8 @@ async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOpti
     api.removeAllContentTypeParsers();
     api.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
     const serveApi = async (request: FastifyRequest, reply: FastifyReply) => {
+      const refused = refusedMethodAnswer(request.raw);
+      if (refused) return reply.send(refused);
       const abort = new AbortController();
       streams.add(abort);
       // A client that goes away aborts the request: open event streams end and clean up.

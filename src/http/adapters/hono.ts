@@ -79,7 +79,7 @@ export function requireCsrf(): MiddlewareHandler<StintEnv> {
   return async function requireCsrfGuard(c, next) {
     const stint = owners.get(c);
     if (!stint) throw new Error("No Stint session on this request: use stintHono(stint) before this route.");
-    const token = c.req.header("x-csrf-token") ? null : await bodyToken(c);
+    const token = c.req.header("x-csrf-token") || c.req.header("x-csrftoken") ? null : await bodyToken(c);
     const request = guards.guardedWebRequest(c.req.raw, token);
     return guard(next, () => guards.requireCsrf(stint.manager, c.get("session"), request, stint.allowedOrigins));
   };
