@@ -114,7 +114,7 @@ async function refuseTunnel(request: IncomingMessage, socket: Socket): Promise<v
     : new Response("Not found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
   const body = Buffer.from(await answer.arrayBuffer());
   const head = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ""}`];
-  answer.headers.forEach((value, name) => head.push(`${name}: ${value}`));
+  for (const [name, value] of answer.headers) head.push(`${name}: ${value}`);
   head.push(`content-length: ${body.length}`, "connection: close", "", "");
   socket.end(Buffer.concat([Buffer.from(head.join("\r\n")), body]));
 }
