@@ -6,7 +6,8 @@ import {
   StoreUnavailableError,
 } from "../core/errors.js";
 import { logStoreFailure } from "./failure-log.js";
-import type { Store } from "./store.js";
+import { recordProblem } from "./record-check.js";
+import type { SessionRecord, Store } from "./store.js";
 
 const HEALTH_WORDS: ReadonlySet<string> = new Set<StoreFailure>(["timeout", "unreachable", "closed", "error"]);
 
@@ -23,7 +24,14 @@ interface Pending {
  * One watchdog timer serves all calls in flight: a timer per call would cost more than the
  * whole read path of an in-process store.
  */
-export function guardStore(store: Store, options: { timeoutMs?: number } = {}): Store {
+export interface GuardOptions {
+  /** Bound on every call, in ms (default 2,000): past it, StoreUnavailableError. */
+  timeoutMs?: number;
+  /** Told of each damaged record found (and deleted): see `refuseDamaged`. */
+  onDamagedRecord?: (sessionId: string, problem: string) => void;
+}
+
+export function guardStore(store: Store, options: GuardOptions = {}): Store {
   const timeoutMs = options.timeoutMs ?? 2_000;
   const pending = new Set<Pending>();
   let watchdog: ReturnType<typeof setInterval> | undefined;
@@ -74,24 +82,52 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
           ) {
             reject(error);
           } else {
-            const message = `The ${store.kind} store failed during ${operation}: ${(error as Error | null)?.message}`;
+            const message = `The ${store.kind} store failed during ${operation}.`;
             reject(new StoreUnavailableError(message, { cause: error, reason: "error" }));
           }
         },
       );
     });
 
+  /**
+   * A record the store cannot give back whole (bad JSON, wrong types) is no session: deleted,
+   * reported, and left out, so one damaged row is never a permanent 503 for its cookie or for
+   * its user's device list.
+   */
+  const refuseDamaged = async (records: SessionRecord[], id?: string): Promise<SessionRecord[]> => {
+    const usable: SessionRecord[] = [];
+    for (const record of records) {
+      const problem = recordProblem(record, id);
+      if (!problem) {
+        usable.push(record);
+        continue;
+      }
+      const damagedId = id ?? (record as { id?: unknown }).id;
+      if (typeof damagedId !== "string") continue;
+      await guard("delete", () => store.delete(damagedId)).catch(() => false);
+      options.onDamagedRecord?.(damagedId, problem);
+    }
+    return usable;
+  };
+
+  const usable = (records: SessionRecord[]) =>
+    records.every((record) => recordProblem(record) === null) ? records : refuseDamaged(records);
+
   return {
     kind: store.kind,
     create: (record, options) => guard("create", () => store.create(record, options)),
-    get: (id, now) => guard("get", () => store.get(id, now)),
+    // The check is synchronous and cheap: only a damaged record costs another step.
+    get: (id, now) =>
+      guard("get", () => store.get(id, now)).then((record) =>
+        record === null || recordProblem(record, id) === null ? record : refuseDamaged([record], id).then(() => null),
+      ),
     patch: (id, patch) => guard("patch", () => store.patch(id, patch)),
     delete: (id) => guard("delete", () => store.delete(id)),
-    listByUser: (userId, now) => guard("listByUser", () => store.listByUser(userId, now)),
+    listByUser: (userId, now) => guard("listByUser", () => store.listByUser(userId, now)).then(usable),
     deleteByUser: (userId, options) => guard("deleteByUser", () => store.deleteByUser(userId, options)),
     deleteExpired: (now, limit) => guard("deleteExpired", () => store.deleteExpired(now, limit)),
     count: (now) => guard("count", () => store.count(now)),
-    scan: (options) => guard("scan", () => store.scan(options)),
+    scan: (options) => guard("scan", () => store.scan(options)).then(usable),
     // A store's own health may describe a failure in its driver's words: they go to the log,
     // and the report keeps a fixed word (API.md: health never carries a driver's message).
     health: async () => {

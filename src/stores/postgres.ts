@@ -1,6 +1,7 @@
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { changesData, changesState } from "./patch-keys.js";
 import { checkTableName, migrate, type PostgresQueryable, statements } from "./postgres-schema.js";
+import { parseStored } from "./record-check.js";
 import type { JsonObject, PatchResult, SessionPatch, SessionRecord, Store } from "./store.js";
 
 export type { PostgresQueryable } from "./postgres-schema.js";
@@ -273,10 +274,10 @@ function decode(row: Row): SessionRecord {
     authenticatedAt: row.authenticated_at === null ? null : Number(row.authenticated_at),
     persistent: row.persistent,
     version: Number(row.version),
-    data: JSON.parse(unescapeJson(row.data)),
-    state: JSON.parse(unescapeJson(row.state)),
+    data: parseStored(unescapeJson(row.data)),
+    state: parseStored(unescapeJson(row.state)),
     updatedAt: Number(row.updated_at),
-    meta: JSON.parse(unescapeJson(row.meta)),
+    meta: parseStored(unescapeJson(row.meta)),
   };
 }
 

@@ -1,4 +1,5 @@
 import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
+import { parseStored } from "./record-check.js";
 import { type RedisScript, scripts } from "./redis-scripts.js";
 import type { JsonObject, SessionRecord, Store } from "./store.js";
 
@@ -243,10 +244,10 @@ function decode(fields: Iterable<[string, string]>): SessionRecord | null {
     authenticatedAt: authenticatedAt === undefined ? null : Number(authenticatedAt),
     persistent: plain.get("persistent") === "1",
     version: number("version"),
-    data: JSON.parse(`{${data.join(",")}}`),
-    state: JSON.parse(`{${state.join(",")}}`),
+    data: parseStored(`{${data.join(",")}}`),
+    state: parseStored(`{${state.join(",")}}`),
     updatedAt: number("updatedAt"),
-    meta: JSON.parse(plain.get("meta") ?? "null") ?? { userAgent: null, ip: null, fingerprint: null },
+    meta: parseStored(plain.get("meta") ?? "null") ?? { userAgent: null, ip: null, fingerprint: null },
   };
 }
 

@@ -12,7 +12,7 @@ import type { ClientContext, Session as StintSession } from "../../core/session.
 import type { JsonObject } from "../../stores/store.js";
 import * as guards from "../guards.js";
 import { isStintPath } from "../handler.js";
-import { errorResponse } from "../json.js";
+import { errorResponse, MAX_JSON_DEPTH } from "../json.js";
 import { refusedMethodAnswer, requestOrigin, requestUrl, sendWebResponse, toWebRequest } from "./node.js";
 
 /** Augment it to type `req.session`: `declare module "stint/adapters/express" { interface StintSessionData { cart: string[] } }`. */
@@ -173,7 +173,16 @@ function parsedBody(req: ExpressRequest): string | Uint8Array<ArrayBuffer> | und
   if (body === undefined || body === null) return undefined;
   if (typeof body === "string") return body;
   if (body instanceof Uint8Array) return new Uint8Array(body);
-  if (!req.is("application/x-www-form-urlencoded")) return JSON.stringify(body);
+  if (!req.is("application/x-www-form-urlencoded")) {
+    try {
+      return JSON.stringify(body);
+    } catch (error) {
+      // express.json() parsed something too deeply nested to write back out: Stint refuses
+      // such JSON anyway (413), so send it text it refuses the same way.
+      if (error instanceof RangeError) return "[".repeat(MAX_JSON_DEPTH + 1);
+      throw error;
+    }
+  }
   const form = new URLSearchParams();
   for (const [name, value] of Object.entries(body)) {
     for (const item of [value].flat()) if (typeof item === "string") form.append(name, item);
