@@ -29,8 +29,11 @@ import { TestBrowser } from "../support/browser.js";
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-/** How long any single wait in these tests may take. */
-export const WAIT_MS = 5_000;
+/**
+ * How long any single wait in these tests may take: generous, because a loaded machine is
+ * slow, not wrong. These tests check what happens; how fast is measured by `npm run bench`.
+ */
+export const WAIT_MS = 15_000;
 export const PASSWORD = "correct horse battery";
 
 // ---- Chromium ---------------------------------------------------------------------------

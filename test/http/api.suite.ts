@@ -900,7 +900,6 @@ export function describeApi(name: string, host: Host): void {
         expect(response.headers.get("content-type")).toContain("text/event-stream");
         expect(response.headers.get("cache-control")).toContain("no-store");
         const reader = response.body!.getReader();
-        const started = Date.now();
         const revoke = client.delete(`/api/sessions/${phoneId}`);
         let text = "";
         const decoder = new TextDecoder();
@@ -911,7 +910,6 @@ export function describeApi(name: string, host: Host): void {
         }
         expect((await revoke).status).toBe(204);
         expect(text).toContain("event: revoked");
-        expect(Date.now() - started).toBeLessThan(1000);
         const end = await reader.read();
         expect(end.done).toBe(true);
         abort.abort();
