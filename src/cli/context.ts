@@ -16,6 +16,8 @@ export interface OpenedBackend {
   transport: EventTransport;
   /** The store URL with any password hidden, for messages. */
   label: string;
+  /** Closes the store and the transport: a command that ends must leave nothing holding the process. */
+  close(): Promise<void>;
 }
 
 /**
@@ -30,5 +32,8 @@ export async function openBackend(url: string, options: { dataDir?: string } = {
   else if (store.kind === "memory") users = memoryUserStore();
   else users = sqliteUserStore({ database: openDatabase(join(options.dataDir ?? "./data", "users.db")) });
   const transport = (await openTransportUrl(url)) ?? localTransport();
-  return { store, users, database, transport, label: redact(url) };
+  const close = async () => {
+    await Promise.all([transport.close(), store.close()]);
+  };
+  return { store, users, database, transport, label: redact(url), close };
 }

@@ -16,7 +16,7 @@ export async function cleanupCommand(argv: string[], out: (line: string) => void
     const deleted = await deleteExpiredInBatches(backend.store, () => Date.now());
     out(`Deleted ${deleted} expired session${deleted === 1 ? "" : "s"}.`);
   } finally {
-    await backend.store.close();
+    await backend.close();
   }
 }
 
@@ -56,7 +56,7 @@ export async function statsCommand(argv: string[], out: (line: string) => void =
     );
     out(`users        ${users.size} with sessions, ${stats.users.registered} registered`);
   } finally {
-    await backend.store.close();
+    await backend.close();
   }
 }
 

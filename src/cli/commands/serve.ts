@@ -142,8 +142,7 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
     { base: null, timestamp: pino.stdTimeFunctions.isoTime },
     auditPath === "-" ? pino.destination(1) : pino.destination({ dest: auditPath, sync: false }),
   );
-  const releaseBackend = () => Promise.all([backend.transport.close(), backend.store.close()]);
-  const stint = await startOrRelease(releaseBackend, () =>
+  const stint = await startOrRelease(backend.close, () =>
     createStint({
       store: fallback ? fallbackStore(guardStore(backend.store, { timeoutMs: STORE_TIMEOUT_MS })) : backend.store,
       storeTimeoutMs: STORE_TIMEOUT_MS,

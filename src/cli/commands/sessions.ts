@@ -22,7 +22,7 @@ export async function sessionsCommand(argv: string[], out: (line: string) => voi
     if (action === "list") await list(backend, stringFlag(flags, "user"), flags.json === true, out);
     else await revoke(backend, positionals[0], stringFlag(flags, "user"), flags.all === true, out);
   } finally {
-    await backend.store.close();
+    await backend.close();
   }
 }
 
