@@ -1,8 +1,10 @@
 import type BetterSqlite3 from "better-sqlite3";
+import type { AccountsConfig } from "../../src/app/accounts.js";
 import { createStint, type Stint } from "../../src/app/stint.js";
 import { createPasswordHasher } from "../../src/auth/password.js";
 import { sqliteUserStore } from "../../src/auth/users.js";
-import { serve } from "../../src/http/adapters/node.js";
+import type { PolicyOptions } from "../../src/core/policy.js";
+import { serve, type TrustProxy } from "../../src/http/adapters/node.js";
 import { localTransport } from "../../src/http/event-hub.js";
 import { openStoreUrl, openTransportUrl } from "../../src/stores/from-url.js";
 import { openDatabase } from "../../src/stores/sqlite-schema.js";
@@ -23,6 +25,12 @@ export interface StintServerOptions {
   /** Wraps the store before Stint sees it (e.g. the memory fallback). */
   wrapStore?: (store: Store) => Store;
   heartbeatMs?: number;
+  /** Timeouts and limits (createStint's policy options), e.g. `maxSessionsPerUser`. */
+  policy?: PolicyOptions;
+  /** Failed-login limits of the demo accounts (defaults: API.md's). */
+  accountLimits?: AccountsConfig["limits"];
+  /** Believe X-Forwarded-For from this many proxies (tests choose their client's address). */
+  trustProxy?: TrustProxy;
 }
 
 /** A Stint served over real node:http on a free port, like one worker of `stint serve`. */
@@ -43,10 +51,16 @@ export async function startStintServer(options: StintServerOptions): Promise<Sti
     transport,
     secret: TEST_SECRET,
     storeTimeoutMs: options.storeTimeoutMs,
-    accounts: { users: sqliteUserStore({ database: users }), hasher: cheapHasher },
+    accounts: { users: sqliteUserStore({ database: users }), hasher: cheapHasher, limits: options.accountLimits },
     heartbeatMs: options.heartbeatMs,
+    ...options.policy,
   });
-  const running = await serve(stint, { port: 0, host: "127.0.0.1", shutdownTimeoutMs: 2_000 });
+  const running = await serve(stint, {
+    port: 0,
+    host: "127.0.0.1",
+    shutdownTimeoutMs: 2_000,
+    trustProxy: options.trustProxy,
+  });
   return {
     stint,
     url: running.url,
