@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,6 +70,22 @@ describe("hostile requests to the node adapter (raw sockets)", () => {
     const tunnel = await rawRequest(server.url, ["CONNECT example.com:443 HTTP/1.1", "Host: example.com:443"]);
     expect(tunnel.status).toBe(404);
     await stillServing();
+  });
+
+  it("a CONNECT whose client keeps its connection open never holds up shutdown", async () => {
+    const own = await startServer(dir, false);
+    const { hostname, port } = new URL(own.url);
+    const socket = connect({ host: hostname, port: Number(port) });
+    const answered = new Promise<string>((resolve) => socket.once("data", (chunk) => resolve(chunk.toString())));
+    socket.write("CONNECT /api/session HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc");
+    expect(await answered).toMatch(/^HTTP\/1\.1 405 /);
+    // The client neither reads on nor closes; shutdown still ends (it used to wait for ever).
+    const closed = await Promise.race([
+      own.close().then(() => "closed"),
+      new Promise((resolve) => setTimeout(() => resolve("still waiting"), 8_000)),
+    ]);
+    socket.destroy();
+    expect(closed).toBe("closed");
   });
 
   it("answers a body on TRACE, many of them at once, without a crash", async () => {

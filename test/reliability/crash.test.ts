@@ -66,7 +66,9 @@ describe("stint serve on SQLite, SIGKILLed under concurrent writes", () => {
       while (!killed) {
         const value = ++client.sent;
         try {
-          const answer = await client.browser.patch("/api/session/state", { set: { counter: value, [`k${value}`]: 1 } });
+          const answer = await client.browser.patch("/api/session/state", {
+            set: { counter: value, [`k${value}`]: 1 },
+          });
           if (answer.status === 200) {
             client.acked = value;
             acked++;

@@ -152,7 +152,11 @@ function describeRaces(name: string, available: boolean, startBackend: () => Pro
             login(i % 2 ? b : a, ip, accounts[i % accounts.length]!.username, PASSWORD),
           ),
         );
-        expect(statuses(signIns).join(",")).toBe(Array(3 * ADDRESS_LIMIT).fill(200).join(","));
+        expect(statuses(signIns).join(",")).toBe(
+          Array(3 * ADDRESS_LIMIT)
+            .fill(200)
+            .join(","),
+        );
       });
     });
 

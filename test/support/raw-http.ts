@@ -36,6 +36,11 @@ export function rawRequest(
      * drops an answer still being made when the client half-closes first.
      */
     halfClose?: boolean;
+    /**
+     * An answer that streams (the event stream) never closes: once its head has arrived, take
+     * what came within this many ms and close the connection.
+     */
+    streamGraceMs?: number;
   } = {},
 ): Promise<RawAnswer> {
   const { hostname, port } = new URL(baseUrl);
@@ -44,17 +49,25 @@ export function rawRequest(
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) });
     const chunks: Buffer[] = [];
+    let settled = false;
     const timer = setTimeout(() => {
+      settled = true;
       socket.destroy();
       reject(new Error(`no complete answer within ${options.timeoutMs ?? 10_000} ms to ${lines[0]}`));
     }, options.timeoutMs ?? 10_000);
+    let grace: ReturnType<typeof setTimeout> | undefined;
     socket.on("connect", () => (options.halfClose ? socket.end(payload) : socket.write(payload)));
-    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (options.streamGraceMs === undefined || grace || !Buffer.concat(chunks).includes("\r\n\r\n")) return;
+      grace = setTimeout(() => socket.destroy(), options.streamGraceMs);
+    });
     // A server may reset a connection it refuses (a parse error mid-body): that is an answer.
     socket.on("error", () => undefined);
     socket.on("close", () => {
       clearTimeout(timer);
-      resolve(parse(Buffer.concat(chunks)));
+      clearTimeout(grace);
+      if (!settled) resolve(parse(Buffer.concat(chunks)));
     });
   });
 }

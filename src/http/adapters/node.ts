@@ -269,12 +269,21 @@ export async function serve<Data extends JsonObject>(
   // client pool's spare) as idle, so closeIdleConnections leaves it open and shutdown waits
   // for shutdownTimeoutMs. Such connections are closed too.
   const unused = new Set<Socket>();
+  /** Sockets of CONNECT requests: node:http no longer counts them, but close() waits for them. */
+  const tunnels = new Set<Socket>();
   const closeUnused = () => {
     server.closeIdleConnections();
     for (const socket of unused) if (socket.bytesRead === 0) socket.destroy();
+    for (const socket of tunnels) socket.destroy();
   };
   server.on("connect", (request: IncomingMessage, socket: Socket) => {
     socket.on("error", () => socket.destroy());
+    // node:http hands the socket over paused and half-open: read (and drop) what the client
+    // still sends, so its close is seen; and never let it outlive a few seconds, or shutdown.
+    socket.resume();
+    socket.setTimeout(5_000, () => socket.destroy());
+    tunnels.add(socket);
+    socket.once("close", () => tunnels.delete(socket));
     refuseTunnel(request, socket).catch(() => socket.destroy());
   });
   server.on("connection", (socket: Socket) => {
