@@ -131,19 +131,6 @@ export class StoreUnavailableError extends StintError {
   }
 }
 
-/**
- * A stored record that cannot be read back as one (bad JSON, wrong types): a store throws it
- * from `get`, and the session it names is treated as unknown. Never reaches a client.
- */
-export class CorruptRecordError extends Error {
-  readonly id: string;
-  constructor(id: string, options?: ErrorOptions) {
-    super("A stored session record could not be decoded.", options);
-    this.name = "CorruptRecordError";
-    this.id = id;
-  }
-}
-
 /** A store refused to create a record whose id already exists. Never reaches a client. */
 export class StoreConflictError extends Error {
   constructor(message = "A session with this id already exists.") {

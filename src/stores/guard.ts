@@ -1,10 +1,4 @@
-import {
-  CorruptRecordError,
-  StintError,
-  StoreConflictError,
-  type StoreFailure,
-  StoreUnavailableError,
-} from "../core/errors.js";
+import { StintError, StoreConflictError, type StoreFailure, StoreUnavailableError } from "../core/errors.js";
 import { logStoreFailure } from "./failure-log.js";
 import { recordProblem } from "./record-check.js";
 import type { SessionRecord, Store } from "./store.js";
@@ -75,11 +69,7 @@ export function guardStore(store: Store, options: GuardOptions = {}): Store {
         },
         (error: unknown) => {
           if (!pending.delete(entry)) return;
-          if (
-            error instanceof StintError ||
-            error instanceof StoreConflictError ||
-            error instanceof CorruptRecordError
-          ) {
+          if (error instanceof StintError || error instanceof StoreConflictError) {
             reject(error);
           } else {
             const message = `The ${store.kind} store failed during ${operation}.`;
