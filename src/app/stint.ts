@@ -117,8 +117,11 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     heartbeatMs = 15_000,
     ...policy
   } = options;
-  const store = guardStore(rawStore, { timeoutMs: storeTimeoutMs });
   const events = new EventBus();
+  const store = guardStore(rawStore, {
+    timeoutMs: storeTimeoutMs,
+    onDamagedRecord: (sessionId, problem) => events.emit("record_damaged", { sessionId, problem }, clock.now()),
+  });
   const manager = new SessionManager<Data>({
     store,
     secrets: secret,

@@ -61,6 +61,7 @@ const PASSWORD_RULE = `password must be ${PASSWORD_MIN}–${PASSWORD_MAX} charac
  */
 export function createAccounts(options: AccountsOptions): Accounts {
   const { users, hasher = defaultPasswordHasher(), clock = systemClock, limits = {} } = options;
+  const verifying = new InFlight();
   const byUsername = createAttemptLimiter({ ...(limits.usernameFailures ?? DEFAULT_LIMITS.usernameFailures), clock });
   const byAddress = createAttemptLimiter({ ...(limits.addressFailures ?? DEFAULT_LIMITS.addressFailures), clock });
 
@@ -96,13 +97,25 @@ export function createAccounts(options: AccountsOptions): Accounts {
 
       // Case variants of one name share a budget, or "Alice", "ALICE"… would each get five.
       const nameKey = foldAsciiCase(username);
-      refuseIfLimited(byUsername.check(nameKey), ip === null ? { allowed: true } : byAddress.check(ip));
+      const keys = ip === null ? [nameKey] : [nameKey, ADDRESS + ip];
+      // A budget spent only by attempts still being verified is not spent yet: each of them
+      // may succeed and hand its share back. So wait for one to finish rather than answer 429,
+      // or many people signing in at once behind one address would be refused (API.md: a
+      // successful sign-in never counts against an address).
+      for (;;) {
+        const checks = [byUsername.check(nameKey), ip === null ? ALLOWED : byAddress.check(ip)];
+        if (checks.every((check) => check.allowed)) break;
+        const busy = keys.filter((key, index) => !checks[index]?.allowed && verifying.has(key));
+        if (busy.length === 0) refuseIfLimited(...checks);
+        await verifying.nextSettled(busy);
+      }
 
       // The attempt is counted before the slow verification, not after it: otherwise many
       // concurrent guesses all pass `check` while the first is still hashing, and the limit
       // only bites after they are all done (PortSwigger, "Smashing the state machine", 2023).
       byUsername.record(nameKey);
       if (ip !== null) byAddress.record(ip);
+      const finished = verifying.start(keys);
       let outcome: "success" | "failure" | "error" = "error";
       try {
         const user = await users.findByUsername(username);
@@ -121,9 +134,59 @@ export function createAccounts(options: AccountsOptions): Accounts {
           else byUsername.release(nameKey);
           if (ip !== null) byAddress.release(ip);
         }
+        finished();
       }
     },
   };
+}
+
+const ALLOWED: LimitCheck = { allowed: true };
+/** Keeps address keys apart from usernames in InFlight (a username cannot contain ":"). */
+const ADDRESS = "ip:";
+
+/**
+ * Sign-ins being verified right now, per limiter key, and a way to wait until one of them
+ * settles. Waiting is bounded by one verification; past MAX_WAITING waiters a key answers
+ * 429 at once, so a flood cannot queue without end.
+ */
+class InFlight {
+  static readonly MAX_WAITING = 1_000;
+  readonly #counts = new Map<string, number>();
+  readonly #waiters = new Map<string, Array<() => void>>();
+
+  has(key: string): boolean {
+    return (this.#counts.get(key) ?? 0) > 0;
+  }
+
+  /** Marks one attempt under `keys`; the returned function marks it settled. */
+  start(keys: readonly string[]): () => void {
+    for (const key of keys) this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    return () => {
+      for (const key of keys) {
+        const left = (this.#counts.get(key) ?? 1) - 1;
+        if (left > 0) this.#counts.set(key, left);
+        else this.#counts.delete(key);
+        const waiting = this.#waiters.get(key);
+        this.#waiters.delete(key);
+        for (const wake of waiting ?? []) wake();
+      }
+    };
+  }
+
+  /** Resolves when an attempt under any of `keys` settles; 429 if too many already wait. */
+  nextSettled(keys: readonly string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      for (const key of keys) {
+        const waiting = this.#waiters.get(key) ?? [];
+        if (waiting.length >= InFlight.MAX_WAITING) {
+          reject(new RateLimitedError(1));
+          return;
+        }
+        waiting.push(resolve);
+        this.#waiters.set(key, waiting);
+      }
+    });
+  }
 }
 
 function requireStrings(username: unknown, password: unknown): void {

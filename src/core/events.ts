@@ -18,6 +18,8 @@ export interface StintEvents {
   limit_evicted: { sessionId: string; userId: string };
   state_changed: { sessionId: string; userId: string | null; version: number; keys: string[] };
   data_invalid: { sessionId: string; issues: string[] };
+  /** A stored record that could not be read back (bad JSON, wrong types): deleted, as no session. */
+  record_damaged: { sessionId: string; problem: string };
   csrf_failed: { sessionId: string | null; reason: "missing" | "invalid" };
   origin_rejected: { origin: string | null; secFetchSite: string | null };
   suspicious: { sessionId: string; userId: string | null; reason: "user_agent_changed" | "network_changed" };

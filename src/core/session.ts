@@ -78,6 +78,7 @@ export class Session<Data extends JsonObject = JsonObject> {
     return Object.hasOwn(this.#data, key) ? (this.#data[key] as Data[K]) : undefined;
   }
   set<K extends keyof Data & string>(key: K, value: Data[K]): this {
+    assertKey(key);
     assertJsonValue(value);
     define(this.#data, key, value);
     const changes = this.#tracked();
@@ -101,6 +102,7 @@ export class Session<Data extends JsonObject = JsonObject> {
     return Object.hasOwn(this.#state, key) ? this.#state[key] : undefined;
   }
   setState(key: string, value: unknown): this {
+    assertKey(key);
     assertJsonValue(value);
     define(this.#state, key, value);
     const changes = this.#tracked();
@@ -194,21 +196,43 @@ const newChanges = (): SessionChanges => ({
 /** What `changes` reads before any change: shared, never written to. */
 const NO_CHANGES: Readonly<SessionChanges> = Object.freeze(newChanges());
 
+/**
+ * How deep a session value may nest. Far below what any store's JSON handling allows (SQLite,
+ * Redis's cjson: 1,000) and what the check below could recurse into without overflowing.
+ */
+export const MAX_VALUE_DEPTH = 100;
+
+/** A UTF-16 surrogate without its partner: not Unicode, so no store can keep it exactly. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Is `text` well-formed Unicode (what every store keeps byte for byte)? */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+function assertKey(key: string): void {
+  if (typeof key !== "string" || !isWellFormed(key)) {
+    throw new TypeError("Session keys must be strings of well-formed Unicode (no lone surrogates).");
+  }
+}
+
 /** Session values must survive JSON: refuse functions, symbols, bigints and cycles early. */
 function assertJsonValue(value: unknown): void {
   if (value === undefined) throw new TypeError("Session values cannot be undefined: use unset().");
-  const problem = jsonProblem(value, new Set());
+  const problem = jsonProblem(value, new Set(), 0);
   if (problem) throw new TypeError(`Session values must be plain JSON: ${problem}.`);
 }
 
 /**
  * What would not survive a trip through a store as JSON, anywhere inside the value: JSON.stringify
  * would silently drop a nested function or turn a Date into a string, and a store would then
- * keep something other than what the app set.
+ * keep something other than what the app set. Recursion stops at MAX_VALUE_DEPTH, so no value
+ * can overflow the stack here.
  */
-function jsonProblem(value: unknown, seen: Set<object>): string | null {
+function jsonProblem(value: unknown, seen: Set<object>, depth: number): string | null {
   switch (typeof value) {
     case "string":
+      return isWellFormed(value) ? null : "a string holds a lone surrogate (not Unicode)";
     case "boolean":
       return null;
     case "number":
@@ -216,14 +240,16 @@ function jsonProblem(value: unknown, seen: Set<object>): string | null {
     case "object": {
       if (value === null) return null;
       if (seen.has(value)) return "it contains a cycle";
+      if (depth >= MAX_VALUE_DEPTH) return `it is nested deeper than ${MAX_VALUE_DEPTH} levels`;
       const prototype = Object.getPrototypeOf(value);
       if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) {
         return `${prototype?.constructor?.name ?? "an object"} is not a plain object (convert it first)`;
       }
       seen.add(value);
-      for (const inner of Object.values(value)) {
+      for (const [key, inner] of Object.entries(value)) {
+        if (!isWellFormed(key)) return "a key holds a lone surrogate (not Unicode)";
         if (inner === undefined && !Array.isArray(value)) continue;
-        const problem = jsonProblem(inner, seen);
+        const problem = jsonProblem(inner, seen, depth + 1);
         if (problem) return problem;
       }
       seen.delete(value);

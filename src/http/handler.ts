@@ -1,6 +1,13 @@
 import { isUnsafeMethod } from "../core/csrf.js";
-import { NoSessionError, NotFoundError, StintError } from "../core/errors.js";
+import {
+  MethodNotAllowedError,
+  NoSessionError,
+  NotFoundError,
+  StintError,
+  StoreUnavailableError,
+} from "../core/errors.js";
 import type { ClientContext, Session } from "../core/session.js";
+import { logStoreFailure } from "../stores/failure-log.js";
 import type { JsonObject } from "../stores/store.js";
 import type { Route, RouteContext, StintServices } from "./context.js";
 import { assertCsrf, assertSameOrigin, csrfBodyToken, guardedWebRequest } from "./guards.js";
@@ -57,19 +64,42 @@ export function isStintPath(pathname: string): boolean {
 }
 
 function match(method: string, pathname: string) {
-  let pathMatched = false;
+  let allowed: string[] | null = null;
   for (const { route, pattern, names } of compiled) {
     const found = pattern.exec(pathname);
     if (!found) continue;
-    pathMatched = true;
-    if (route.method !== method) continue;
+    if (route.method !== method) {
+      allowed ??= [];
+      allowed.push(route.method);
+      continue;
+    }
     const params: Record<string, string> = {};
     names.forEach((name, index) => {
       params[name] = safeDecode(found[index + 1] ?? "");
     });
-    return { route, params };
+    return { route, params, allowed: null };
   }
-  return { route: null, pathMatched };
+  return { route: null, allowed };
+}
+
+/** What answers a method that no route at this path takes: 405 with `Allow`, or 404. */
+function missingRoute(method: string, pathname: string): StintError {
+  const { allowed } = match(method, pathname);
+  if (!allowed) return new NotFoundError("No such route.");
+  // HEAD is answered wherever GET is.
+  const methods = new Set(allowed.flatMap((name) => (name === "GET" ? ["GET", "HEAD"] : [name])));
+  return new MethodNotAllowedError([...methods]);
+}
+
+/**
+ * The answer to a request whose method no route takes, built without a Web Request: adapters
+ * use it for the methods a Web Request refuses to carry (TRACE, CONNECT, TRACK), which
+ * node:http still accepts. Null when a route takes the method at this path.
+ */
+export function unroutableAnswer(method: string, pathname: string): Response | null {
+  const upper = method.toUpperCase();
+  if (match(upper === "HEAD" ? "GET" : upper, pathname).route) return null;
+  return errorResponse(missingRoute(upper, pathname));
 }
 
 function safeDecode(value: string): string {
@@ -102,8 +132,8 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
     try {
       const url = new URL(request.url);
       const method = request.method.toUpperCase();
-      const { route, params, pathMatched } = match(method === "HEAD" ? "GET" : method, url.pathname);
-      if (!route) throw new NotFoundError(pathMatched ? "Method not allowed on this route." : "No such route.");
+      const { route, params } = match(method === "HEAD" ? "GET" : method, url.pathname);
+      if (!route) throw missingRoute(method, url.pathname);
       matched.label = route.path;
       const guarded = guardedWebRequest(request, undefined, url);
       if (isUnsafeMethod(method)) assertSameOrigin(manager, guarded, services.allowedOrigins);
@@ -114,9 +144,7 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
       session = loaded;
       const needsSession = route.session === "required" || route.session === "authenticated";
       if (needsSession && loaded.isNew) throw new NoSessionError();
-      if (route.session === "authenticated" && loaded.userId === null) {
-        throw new NoSessionError("Sign in to manage your sessions.");
-      }
+      if (route.session === "authenticated" && loaded.userId === null) throw new SignInRequiredError();
       const body: Body = isUnsafeMethod(method) ? await readBody(request) : {};
       if (isUnsafeMethod(method) && !loaded.isNew) {
         guarded.bodyToken = csrfBodyToken(body);
@@ -172,11 +200,22 @@ function noSessionContext<Data extends JsonObject>(
   };
 }
 
+/**
+ * 401 for an anonymous session on a route for signed-in users. The session itself is fine, so
+ * its cookie is kept: clearing it would orphan the stored record and lose the visitor's state.
+ */
+class SignInRequiredError extends NoSessionError {
+  constructor() {
+    super("Sign in to manage your sessions.");
+  }
+}
+
 function failure<Data extends JsonObject>(
   error: unknown,
   session: Session<Data> | null,
   clearCookie: string,
 ): Response {
+  if (error instanceof StoreUnavailableError) logStoreFailure(error);
   if (!(error instanceof StintError)) {
     // Never a stack, a token or a driver message to the client: log it, answer 500.
     console.error("stint: unexpected error while handling a request", error);
@@ -186,7 +225,7 @@ function failure<Data extends JsonObject>(
   if (error instanceof NoSessionError && session?.presentedInvalidToken) {
     response.headers.append("set-cookie", clearCookie);
   }
-  if (error instanceof NoSessionError && session && !session.isNew && session.record) {
+  if (error instanceof NoSessionError && !(error instanceof SignInRequiredError) && session?.record) {
     // The session ended while this request ran: make the browser forget it too.
     response.headers.append("set-cookie", clearCookie);
   }

@@ -14,6 +14,7 @@ const WARNINGS = new Set<StintEvent["type"]>([
   "suspicious",
   "login_failed",
   "data_invalid",
+  "record_damaged",
 ]);
 
 /**

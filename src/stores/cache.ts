@@ -1,5 +1,5 @@
 import type { PubSub } from "../transports/pubsub.js";
-import { parseObject } from "./patch-keys.js";
+import { parseStored } from "./record-check.js";
 import type { CacheStats, SessionRecord } from "./store.js";
 
 export interface CacheOptions {
@@ -83,8 +83,8 @@ export class SessionCache {
     this.#entries.set(id, entry);
     return {
       ...entry.base,
-      data: parseObject(entry.data),
-      state: parseObject(entry.state),
+      data: parseStored(entry.data),
+      state: parseStored(entry.state),
       meta: JSON.parse(entry.meta),
     };
   }

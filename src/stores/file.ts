@@ -4,6 +4,7 @@ import { access, link, mkdir, open, readdir, readFile, rename, rmdir, stat, unli
 import { join, resolve } from "node:path";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { applyPatch } from "./apply-patch.js";
+import { parseStored } from "./record-check.js";
 import type { CompleteStore, SessionRecord } from "./store.js";
 
 export interface FileStoreOptions {
@@ -48,7 +49,9 @@ export function fileStore(options: FileStoreOptions): CompleteStore {
 
   const read = async (id: string): Promise<SessionRecord | undefined> => {
     try {
-      return JSON.parse(await readFile(sessionPath(id), "utf8")) as SessionRecord;
+      // A damaged file reads as a record that recordProblem refuses, not as a store failure.
+      const parsed = parseStored<SessionRecord | undefined>(await readFile(sessionPath(id), "utf8"));
+      return typeof parsed === "object" && parsed !== null ? parsed : ({ id } as SessionRecord);
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
@@ -166,7 +169,8 @@ export function fileStore(options: FileStoreOptions): CompleteStore {
     async get(id, now) {
       if (Buffer.byteLength(id) > MAX_ID_BYTES) return null;
       const record = await guard(() => read(id));
-      return record && record.expiresAt > now ? record : null;
+      // Not `expiresAt > now`: a damaged record (no number there) is returned, for the caller to refuse.
+      return record && !(record.expiresAt <= now) ? record : null;
     },
 
     async patch(id, patch) {
@@ -376,6 +380,6 @@ async function guard<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof StintError || error instanceof StoreConflictError || error instanceof RangeError) throw error;
     const code = (error as NodeJS.ErrnoException | null)?.code ?? (error as Error)?.name;
-    throw new StoreUnavailableError(`The file store failed (${code}).`, { cause: error });
+    throw new StoreUnavailableError(`The file store failed (${code}).`, { cause: error, reason: "error" });
   }
 }

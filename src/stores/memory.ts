@@ -1,6 +1,7 @@
 import { StoreConflictError } from "../core/errors.js";
-import { applyKeys, changesData, changesState, parseObject } from "./patch-keys.js";
-import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
+import { applyKeys, changesData, changesState } from "./patch-keys.js";
+import { parseStored } from "./record-check.js";
+import type { CompleteStore, SessionRecord } from "./store.js";
 
 export interface MemoryStoreOptions {
   /** The most records kept; past it the least recently used one is dropped. Default 10,000. */
@@ -192,7 +193,7 @@ function store(record: SessionRecord): Stored {
 
 // JSON.parse defines `__proto__` as an own key, so such keys survive.
 function thaw(stored: Stored): SessionRecord {
-  return { ...stored, data: parseObject(stored.data), state: parseObject(stored.state), meta: { ...stored.meta } };
+  return { ...stored, data: parseStored(stored.data), state: parseStored(stored.state), meta: { ...stored.meta } };
 }
 
 function compare(a: string | number, b: string | number): number {

@@ -5,6 +5,7 @@ import { type PostgresListenConnection, postgresPubSub } from "../transports/pos
 import { type CacheOptions, SessionCache } from "./cache.js";
 import { changesData, changesState } from "./patch-keys.js";
 import { checkTableName, migrate, type PostgresQueryable, statements } from "./postgres-schema.js";
+import { parseStored } from "./record-check.js";
 import type { CompleteStore, JsonObject, PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
 export type { PostgresQueryable } from "./postgres-schema.js";
@@ -355,10 +356,10 @@ function decode(row: Row): SessionRecord {
     authenticatedAt: row.authenticated_at === null ? null : Number(row.authenticated_at),
     persistent: row.persistent,
     version: Number(row.version),
-    data: JSON.parse(unescapeJson(row.data)),
-    state: JSON.parse(unescapeJson(row.state)),
+    data: parseStored(unescapeJson(row.data)),
+    state: parseStored(unescapeJson(row.state)),
     updatedAt: Number(row.updated_at),
-    meta: JSON.parse(unescapeJson(row.meta)),
+    meta: parseStored(unescapeJson(row.meta)),
   };
 }
 
@@ -385,7 +386,16 @@ function translate(error: unknown): unknown {
   if (code === "23505") return new StoreConflictError();
   const message = String((error as Error | null)?.message ?? error);
   if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code) || (!code && UNAVAILABLE_MESSAGE.test(message))) {
-    return new StoreUnavailableError(`The PostgreSQL store is unavailable (${code || message}).`, { cause: error });
+    const reason =
+      code === "57014" || /timeout|timed out/i.test(message)
+        ? "timeout"
+        : /ended the pool|after calling end/i.test(message)
+          ? "closed"
+          : "unreachable";
+    return new StoreUnavailableError(`The PostgreSQL store is unavailable (${code || message}).`, {
+      cause: error,
+      reason,
+    });
   }
   return error;
 }

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type RedisPubSubClient, redisPubSub } from "../transports/redis.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
+import { parseStored } from "./record-check.js";
 import { type RedisScript, scripts } from "./redis-scripts.js";
 import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
 
@@ -82,7 +83,13 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
       if (first) await first;
       return await call();
     } catch (error) {
-      throw new StoreUnavailableError("The Redis store failed.", { cause: error });
+      const message = String((error as Error | undefined)?.message);
+      const reason = /timed? ?out/i.test(message)
+        ? "timeout"
+        : /connection is closed/i.test(message)
+          ? "closed"
+          : "unreachable";
+      throw new StoreUnavailableError(`The Redis store failed: ${message}`, { cause: error, reason });
     }
   };
   /** One command per read (issue 7): expiry is checked here, not in a script. */
@@ -306,10 +313,10 @@ function decode(fields: Iterable<[string, string]>): SessionRecord | null {
     authenticatedAt: authenticatedAt === undefined ? null : Number(authenticatedAt),
     persistent: plain.get("persistent") === "1",
     version: number("version"),
-    data: JSON.parse(`{${data.join(",")}}`),
-    state: JSON.parse(`{${state.join(",")}}`),
+    data: parseStored(`{${data.join(",")}}`),
+    state: parseStored(`{${state.join(",")}}`),
     updatedAt: number("updatedAt"),
-    meta: JSON.parse(plain.get("meta") ?? "null") ?? { userAgent: null, ip: null, fingerprint: null },
+    meta: parseStored(plain.get("meta") ?? "null") ?? { userAgent: null, ip: null, fingerprint: null },
   };
 }
 

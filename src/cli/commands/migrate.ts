@@ -1,6 +1,6 @@
 import { openStoreUrl, redact } from "../../stores/from-url.js";
 import { migrateSessions } from "../../stores/migrate.js";
-import { type FlagSpec, readFlags, stringFlag, UsageError } from "../args.js";
+import { type Command, type FlagSpec, readFlags, storeUrlFlag, stringFlag, UsageError } from "../args.js";
 
 export const migrateFlags: Record<string, FlagSpec> = {
   from: { type: "string" },
@@ -11,8 +11,8 @@ export const migrateFlags: Record<string, FlagSpec> = {
 /** `stint migrate --from URL --to URL [--after ID]`: copy live sessions, nothing lost. */
 export async function migrateCommand(argv: string[], out: (line: string) => void = console.log): Promise<void> {
   const { flags } = readFlags(argv, migrateFlags);
-  const fromUrl = stringFlag(flags, "from");
-  const toUrl = stringFlag(flags, "to");
+  const fromUrl = storeUrlFlag(flags, "from");
+  const toUrl = storeUrlFlag(flags, "to");
   if (!fromUrl || !toUrl) throw new UsageError("Give both --from URL and --to URL.");
   // Only the stores: migration never touches the demo's users.
   const from = { ...(await openStoreUrl(fromUrl)), label: redact(fromUrl) };
@@ -41,3 +41,15 @@ export async function migrateCommand(argv: string[], out: (line: string) => void
     await Promise.all([from.store.close(), to.store.close()]);
   }
 }
+
+export const migrateCli: Command = {
+  usage: `Usage: stint migrate --from URL --to URL [--after ID]
+
+Copies every live session from one store to another, reads each back and compares it;
+sessions already in the target are kept. Safe to run again, or to resume with --after.
+
+  --from URL    the store to copy from (sqlite:…, redis://…, postgres://…, file:…)
+  --to URL      the store to copy into
+  --after ID    start after this session id (resume an interrupted run)`,
+  run: (argv) => migrateCommand(argv),
+};

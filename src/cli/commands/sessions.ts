@@ -1,6 +1,6 @@
 import { scanAll } from "../../stores/scan-all.js";
 import type { SessionRecord } from "../../stores/store.js";
-import { type FlagSpec, readFlags, stringFlag, UsageError } from "../args.js";
+import { type Command, type FlagSpec, readFlags, storeUrlFlag, stringFlag, UsageError } from "../args.js";
 import { DEFAULT_STORE_URL, type OpenedBackend, openBackend } from "../context.js";
 
 export const sessionsFlags: Record<string, FlagSpec> = {
@@ -13,15 +13,16 @@ export const sessionsFlags: Record<string, FlagSpec> = {
 /** `stint sessions list [--user NAME]` and `stint sessions revoke (ID | --user NAME | --all)`. */
 export async function sessionsCommand(argv: string[], out: (line: string) => void = console.log): Promise<void> {
   const [action, ...rest] = argv;
-  const { flags, positionals } = readFlags(rest, sessionsFlags);
-  const backend = await openBackend(stringFlag(flags, "store") ?? DEFAULT_STORE_URL);
+  if (action !== "list" && action !== "revoke") {
+    throw new UsageError(action === undefined ? "Say list or revoke." : `Unknown action ${JSON.stringify(action)}.`);
+  }
+  const { flags, positionals } = readFlags(rest, sessionsFlags, { maxPositionals: action === "revoke" ? 1 : 0 });
+  const backend = await openBackend(storeUrlFlag(flags, "store") ?? DEFAULT_STORE_URL);
   try {
     if (action === "list") await list(backend, stringFlag(flags, "user"), flags.json === true, out);
-    else if (action === "revoke")
-      await revoke(backend, positionals[0], stringFlag(flags, "user"), flags.all === true, out);
-    else throw new UsageError('Use "stint sessions list" or "stint sessions revoke".');
+    else await revoke(backend, positionals[0], stringFlag(flags, "user"), flags.all === true, out);
   } finally {
-    await backend.store.close();
+    await backend.close();
   }
 }
 
@@ -93,3 +94,17 @@ async function collect(records: AsyncIterable<SessionRecord>): Promise<SessionRe
   for await (const record of records) all.push(record);
   return all;
 }
+
+export const sessionsCli: Command = {
+  usage: `Usage: stint sessions list [--user NAME] [--store URL] [--json]
+       stint sessions revoke (ID | --user NAME | --all) [--store URL]
+
+list     every live session, or only NAME's, newest first
+revoke   one session by id, every session of NAME, or every session
+
+  --user NAME   a user of the demo accounts
+  --all         (revoke) every live session
+  --store URL   the session store (env STINT_STORE; default ${DEFAULT_STORE_URL})
+  --json        (list) print JSON instead of a table`,
+  run: (argv) => sessionsCommand(argv),
+};

@@ -11,8 +11,8 @@ import type { ClientContext, Session as StintSession } from "../../core/session.
 import type { JsonObject } from "../../stores/store.js";
 import { isStintPath } from "../handler.js";
 import type { StintHost } from "../host.js";
-import { errorResponse } from "../json.js";
-import { requestOrigin, requestUrl, sendWebResponse, toWebRequest } from "./node.js";
+import { errorResponse, MAX_JSON_DEPTH } from "../json.js";
+import { refusedMethodAnswer, requestOrigin, requestUrl, sendWebResponse, toWebRequest } from "./node.js";
 import { commitBeforeEnd, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type `req.session`: `declare module "stint/adapters/express" { interface StintSessionData { cart: string[] } }`. */
@@ -52,6 +52,8 @@ const owners = sessionOwners<ExpressRequest>("mount stintExpress(stint) before t
 export function stintExpress<Data extends JsonObject>(stint: StintHost<Data>): [RequestHandler, ErrorRequestHandler] {
   const host = stint as unknown as StintHost<JsonObject>;
   const serveApi = async (req: ExpressRequest, res: ExpressResponse, body?: string | Uint8Array<ArrayBuffer>) => {
+    const refused = refusedMethodAnswer(req);
+    if (refused) return sendWebResponse(refused, res);
     const abort = new AbortController();
     // A client that goes away aborts the request: open event streams end and clean up.
     res.on("close", () => abort.abort());
@@ -160,7 +162,16 @@ function parsedBody(req: ExpressRequest): string | Uint8Array<ArrayBuffer> | und
   if (body === undefined || body === null) return undefined;
   if (typeof body === "string") return body;
   if (body instanceof Uint8Array) return new Uint8Array(body);
-  if (!req.is("application/x-www-form-urlencoded")) return JSON.stringify(body);
+  if (!req.is("application/x-www-form-urlencoded")) {
+    try {
+      return JSON.stringify(body);
+    } catch (error) {
+      // express.json() parsed something too deeply nested to write back out: Stint refuses
+      // such JSON anyway (413), so send it text it refuses the same way.
+      if (error instanceof RangeError) return "[".repeat(MAX_JSON_DEPTH + 1);
+      throw error;
+    }
+  }
   const form = new URLSearchParams();
   for (const [name, value] of Object.entries(body)) {
     for (const item of [value].flat()) if (typeof item === "string") form.append(name, item);

@@ -3,7 +3,7 @@ import type { Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import { isStintPath } from "../handler.js";
 import type { StintHost } from "../host.js";
-import { requestOrigin, toWebRequest } from "./node.js";
+import { refusedMethodAnswer, requestOrigin, toWebRequest } from "./node.js";
 import { commitAfterRoute, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type `request.session`: `declare module "stint/adapters/fastify" { interface StintSessionData { cart: string[] } }`. */
@@ -69,6 +69,8 @@ async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOpti
     api.removeAllContentTypeParsers();
     api.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
     const serveApi = async (request: FastifyRequest, reply: FastifyReply) => {
+      const refused = refusedMethodAnswer(request.raw);
+      if (refused) return reply.send(refused);
       const abort = new AbortController();
       streams.add(abort);
       // A client that goes away aborts the request: open event streams end and clean up.

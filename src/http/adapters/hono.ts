@@ -79,7 +79,7 @@ export function requireSession(options: { authenticated?: boolean } = {}): Middl
 export function requireCsrf(): MiddlewareHandler<StintEnv> {
   return async function requireCsrfGuard(c, next) {
     const stint = owners.get(c);
-    const headerToken = c.req.header("x-csrf-token") ?? c.req.header("x-csrftoken");
+    const headerToken = c.req.header("x-csrf-token") || c.req.header("x-csrftoken");
     const refused = csrfRefusal(stint, c.get("session") as StintSession<JsonObject>, {
       method: c.req.method,
       origin: new URL(c.req.url).origin,

@@ -354,6 +354,30 @@ describe("authenticate", () => {
     expect(reasons.filter((reason) => reason instanceof RateLimitedError)).toHaveLength(15);
   });
 
+  it("lets any number of concurrent correct sign-ins through, past both limits: only failures count", async () => {
+    const { accounts } = setup({ limits: { addressFailures: { limit: 3, windowMs: 15 * MINUTE } } });
+    await accounts.register({ username: "alice", password: PASSWORD });
+    await accounts.register({ username: "bob", password: PASSWORD });
+    // Twenty people behind one address, and one person on eight devices, all at once.
+    const crowd = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        accounts.authenticate({ username: i < 8 ? "alice" : "bob", password: PASSWORD, ip: IP }),
+      ),
+    );
+    expect(crowd.map((result) => result.status)).toEqual(Array(20).fill("fulfilled"));
+    // The failures still count, and then refuse, while right guesses race them.
+    const mixed = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        accounts.authenticate({ username: "alice", password: i % 2 ? PASSWORD : `wrong ${i}`, ip: IP }),
+      ),
+    );
+    const failures = mixed.filter(
+      (result) => result.status === "rejected" && result.reason instanceof InvalidCredentialsError,
+    );
+    expect(failures.length).toBeLessThanOrEqual(3);
+    expect(mixed.every((result) => result.status === "fulfilled" || !(result.reason instanceof TypeError))).toBe(true);
+  });
+
   it("counts nothing when the user store fails: an outage is not a guess", async () => {
     const healthy = memoryUserStore();
     let down = true;
