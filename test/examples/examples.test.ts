@@ -75,4 +75,5 @@ function expectError(answer: { status: number; body: { error?: { code?: string }
 describeExample("express");
 describeExample("fastify");
 describeExample("hono");
+describeExample("koa");
 describeExample("node");

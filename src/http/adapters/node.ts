@@ -85,6 +85,49 @@ export function toWebRequest(request: IncomingMessage, signal: AbortSignal, orig
   } as RequestInit);
 }
 
+/**
+ * A Web Request for a node:http request whose body a framework's parser may already have read
+ * (Express's `express.json()`, Koa's body parsers): the raw text it kept, or its result turned
+ * back into a body of the same type (JSON re-serialised, a form re-encoded).
+ */
+export function toWebRequestAfterParser(
+  request: IncomingMessage,
+  signal: AbortSignal,
+  parsed: { origin: string; target: string | undefined; body: unknown; form: boolean },
+): Request {
+  const body = encodeParsedBody(parsed.body, parsed.form);
+  if (body === undefined && !request.readableDidRead) return toWebRequest(request, signal, parsed.origin);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === "string" && name !== "content-length" && name !== "transfer-encoding") {
+      headers.set(name, value);
+    }
+  }
+  const method = request.method ?? "GET";
+  const bodyless = method === "GET" || method === "HEAD";
+  const url = requestUrl(parsed.origin, parsed.target);
+  return new Request(url, { method, headers, signal, body: bodyless ? undefined : body });
+}
+
+function encodeParsedBody(body: unknown, form: boolean): string | Uint8Array<ArrayBuffer> | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return new Uint8Array(body);
+  if (!form) return JSON.stringify(body);
+  const fields = new URLSearchParams();
+  for (const [name, value] of Object.entries(body)) {
+    for (const item of [value].flat()) if (typeof item === "string") fields.append(name, item);
+  }
+  return fields.toString();
+}
+
+/** The answer with the `Set-Cookie` headers set earlier in the chain (writeHead would replace them). */
+export function keepEarlierCookies(answer: Response, response: ServerResponse): Response {
+  const earlier = response.getHeader("set-cookie");
+  if (earlier !== undefined) for (const line of [earlier].flat()) answer.headers.append("set-cookie", String(line));
+  return answer;
+}
+
 /** Writes a Web Response to node:http, keeping every `Set-Cookie` header separate. */
 export async function sendWebResponse(response: Response, target: ServerResponse): Promise<void> {
   const headers: Record<string, string | string[]> = {};
