@@ -24,8 +24,16 @@ export function shareModule(name: string, module: object): void {
   registry[name] = module;
 }
 
-/** The source of a module that re-exports a shared one: what the app's bundler loads instead. */
+/**
+ * The source of a module that re-exports a shared one: what the app's bundler loads instead.
+ * Next.js also evaluates a dynamic route's module in a worker process of its own, to collect
+ * static params; no test runs there and nothing is called, so there every export is inert.
+ */
 export function sharedModuleSource(name: string, exportNames: readonly string[]): string {
-  const lookup = `globalThis[Symbol.for(${JSON.stringify(MODULES.description)})][${JSON.stringify(name)}]`;
-  return [`const shared = ${lookup};`, ...exportNames.map((key) => `export const ${key} = shared.${key};`)].join("\n");
+  const registry = `globalThis[Symbol.for(${JSON.stringify(MODULES.description)})]`;
+  return [
+    "const inert = new Proxy(function inert() {}, { get: () => inert, apply: () => inert });",
+    `const shared = ${registry}?.[${JSON.stringify(name)}] ?? new Proxy({}, { get: () => inert });`,
+    ...exportNames.map((key) => `export const ${key} = shared.${key};`),
+  ].join("\n");
 }
