@@ -10,12 +10,12 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const outDir = `${root}node_modules/.cache/stint-runtimes/`;
 
 /**
- * Bundles `entry` (a server script importing the package entries "stint", "stint/accounts", …)
- * with esbuild, as an app for that runtime would be built: one ES module. Native modules stay
- * outside (the runtime loads them from node_modules), and CommonJS dependencies get a
- * `require` (ES modules have none).
+ * Bundles `entry` (a script importing the package entries "stint", "stint/accounts", …) with
+ * esbuild, as an app for that runtime would be built: one ES module. Native modules stay
+ * outside (the runtime loads them from node_modules). On Bun and Deno, CommonJS dependencies
+ * get a `require` (ES modules have none); a Worker (workerd) has none to give.
  */
-export async function bundleFor(runtime: string, entry: string, options: { platform?: "node" | "neutral" } = {}) {
+export async function bundleFor(runtime: string, entry: string, options: { worker?: boolean } = {}) {
   mkdirSync(outDir, { recursive: true });
   const outfile = `${outDir}${runtime}.mjs`;
   await build({
@@ -23,11 +23,14 @@ export async function bundleFor(runtime: string, entry: string, options: { platf
     outfile,
     bundle: true,
     format: "esm",
-    platform: options.platform ?? "node",
+    platform: "node",
     target: "es2022",
     tsconfig: `${root}tsconfig.json`,
     external: ["@node-rs/argon2"],
-    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
+    conditions: options.worker ? ["workerd", "worker"] : [],
+    banner: options.worker
+      ? {}
+      : { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
     logLevel: "error",
   });
   return outfile;
@@ -45,21 +48,27 @@ export async function startProcess(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  let pending = "";
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      pending += chunk.toString("utf8");
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        const url = /^listening on (http:\/\/\S+)/.exec(line)?.[1];
-        if (url) resolve(url);
-        else if (line) onLine(line);
-      }
-    });
-    child.stderr?.on("data", (chunk) => {
-      output += chunk;
-    });
+    // The server's own lines (the audit log) come on stdout; workerd says where it listens on stderr.
+    const reader = (onOther: (line: string) => void) => {
+      let pending = "";
+      return (chunk: Buffer) => {
+        output += chunk;
+        pending += chunk.toString("utf8");
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          const url = /^listening on (http:\/\/\S+)/i.exec(line)?.[1];
+          if (url) resolve(url);
+          else if (line) onOther(line);
+        }
+      };
+    };
+    child.stdout?.on("data", reader(onLine));
+    child.stderr?.on(
+      "data",
+      reader(() => undefined),
+    );
     child.once("exit", (code) => reject(new Error(`${command} exited (${code}):\n${output}`)));
   });
   return {
