@@ -99,7 +99,9 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
     const parsed = parseToken(token);
     if (!parsed) return new Session<Data>(null, {}, context, typeof token === "string" && token.length > 0);
     const now = this.clock.now();
-    const record = await this.#store.get(parsed.id, now);
+    // A hit in this process's memory needs no round trip (and no promise of the store's).
+    const known = this.#store.peek?.(parsed.id, now);
+    const record = known !== undefined ? known : await this.#store.get(parsed.id, now);
     if (!record || !verifySecret(parsed.secret, record.secretHash)) return new Session<Data>(null, {}, context, true);
     // Expiry from the stored timestamps, whatever the store's own TTL says.
     if (now >= Math.min(record.expiresAt, expiryOf(this.policy, record))) {

@@ -1,5 +1,6 @@
 import type * as PromClient from "prom-client";
 import type { EventBus } from "../core/events.js";
+import type { CacheStats } from "../stores/store.js";
 
 export interface StintMetrics {
   /** Prometheus text; null where prom-client cannot load (edge runtimes such as workerd). */
@@ -12,6 +13,13 @@ export interface StintMetrics {
 type Instruments = ReturnType<typeof instruments>;
 type Update = (metrics: Instruments) => void;
 
+export interface MetricProbes {
+  activeSessions(): Promise<number>;
+  storeLatencyMs(): Promise<number>;
+  /** The store's read cache, when it has one. */
+  cache?: () => CacheStats;
+}
+
 /** Updates kept while prom-client loads; past this many (it never loads) the oldest count is lost. */
 const MAX_PENDING = 10_000;
 
@@ -23,10 +31,7 @@ const MAX_PENDING = 10_000;
  * node:v8, which edge runtimes (workerd) lack, and Stint runs there without metrics. Events of
  * the first moments are kept and counted once it has loaded; nothing on a request waits for it.
  */
-export function createMetrics(
-  bus: EventBus,
-  probes: { activeSessions(): Promise<number>; storeLatencyMs(): Promise<number> },
-): StintMetrics {
+export function createMetrics(bus: EventBus, probes: MetricProbes): StintMetrics {
   let loaded: Instruments | null = null;
   let pending: Update[] | null = [];
   const ready = import("prom-client").then(
@@ -76,10 +81,7 @@ export function createMetrics(
   };
 }
 
-function instruments(
-  prom: typeof PromClient,
-  probes: { activeSessions(): Promise<number>; storeLatencyMs(): Promise<number> },
-) {
+function instruments(prom: typeof PromClient, probes: MetricProbes) {
   const { Counter, Gauge, Histogram, Registry } = prom;
   const registry = new Registry();
   const counter = (name: string, help: string, labelNames: string[] = []) =>
@@ -100,6 +102,32 @@ function instruments(
       this.set(await probes.storeLatencyMs().catch(() => Number.NaN));
     },
   });
+  const cache = probes.cache;
+  if (cache) {
+    // The cache counts for itself; a scrape copies its totals.
+    const total = (name: keyof CacheStats, help: string) =>
+      new Counter({
+        name: `stint_cache_${name}_total`,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(cache()[name]);
+        },
+      });
+    total("hits", "Session reads answered from this process's cache.");
+    total("misses", "Session reads that went to the store and may fill the cache.");
+    total("invalidations", "Cached sessions dropped because a change was announced.");
+    total("bypasses", "Session reads sent to the store because the invalidation link was down.");
+    new Gauge({
+      name: "stint_cache_entries",
+      help: "Sessions held in this process's cache.",
+      registers: [registry],
+      collect() {
+        this.set(cache().entries);
+      },
+    });
+  }
   return {
     registry,
     created: counter("stint_sessions_created_total", "Sessions created."),

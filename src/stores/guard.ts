@@ -64,7 +64,7 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
       );
     });
 
-  const { count, scan, pubsub } = store;
+  const { count, scan, pubsub, peek, cache } = store;
   return {
     kind: store.kind,
     create: (record, options) => guard("create", () => store.create(record, options)),
@@ -78,6 +78,9 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
     ...(count && { count: (now: number) => guard("count", () => count.call(store, now)) }),
     ...(scan && { scan: (options: ScanOptions) => guard("scan", () => scan.call(store, options)) }),
     ...(pubsub && { pubsub }),
+    // Answers from memory never wait, so there is nothing to bound.
+    ...(peek && { peek: peek.bind(store) }),
+    ...(cache && { cache }),
     health: async () => {
       try {
         return await guard("health", () => store.health());
