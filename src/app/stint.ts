@@ -80,6 +80,10 @@ export interface Stint<Data extends JsonObject = JsonObject> extends StintHost<D
 }
 
 const startedAt = Date.now();
+/** App routes count as activity (API.md); only the API's passive routes do not. */
+const ACTIVITY: CommitOptions = Object.freeze({ activity: true });
+/** What a request that changed nothing commits: no cookie, and no store call. */
+const noCookies = (): Promise<string[]> => Promise.resolve([]);
 
 /**
  * Builds Stint: the session engine on a store, the HTTP API, the event stream, metrics, the
@@ -200,8 +204,10 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     cookie: manager.cookie,
     load: (cookieHeader: string | null | undefined, client: ClientContext = {}) =>
       manager.load(manager.cookie.read(cookieHeader), client),
-    commit: async (session: Session<Data>, commitOptions: CommitOptions = { activity: true }) =>
-      (await manager.commit(session, commitOptions)).setCookies,
+    commit: (session: Session<Data>, commitOptions: CommitOptions = ACTIVITY) =>
+      manager.needsCommit(session, commitOptions)
+        ? manager.commit(session, commitOptions).then((result) => result.setCookies)
+        : noCookies(),
     assertCsrf: (session, request) => assertCsrf(manager, session, request, origins),
     csrfToken: (session) => manager.csrfToken(session),
     health,

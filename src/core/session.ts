@@ -37,11 +37,16 @@ export class Session<Data extends JsonObject = JsonObject> {
   readonly client: ClientContext;
   /** A cookie was sent but named no live session: answer with a clearing cookie. */
   readonly presentedInvalidToken: boolean;
+  /** @internal When it was loaded (epoch ms): whether this request's activity is due a touch. */
+  loadedAt = 0;
 
-  /** @internal Built by SessionManager. */
+  /**
+   * @internal Built by SessionManager, which hands over a record and data of the request's own
+   * (fresh copies from the store): the session owns them from here.
+   */
   constructor(record: SessionRecord | null, data: JsonObject, client: ClientContext, presentedInvalidToken: boolean) {
     this.#record = record;
-    this.#data = { ...data };
+    this.#data = data;
     this.#state = record ? { ...record.state } : {};
     this.client = client;
     this.presentedInvalidToken = presentedInvalidToken;
