@@ -5,7 +5,7 @@ import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import { normalizeOrigin } from "../core/csrf.js";
 import { parseDuration } from "../core/duration.js";
-import { RateLimitedError } from "../core/errors.js";
+import { NotFoundError, RateLimitedError } from "../core/errors.js";
 import { EventBus } from "../core/events.js";
 import { type CommitOptions, type FingerprintOptions, SessionManager } from "../core/manager.js";
 import type { PolicyOptions } from "../core/policy.js";
@@ -174,10 +174,11 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     storeLatencyMs: async () => (await store.health()).latencyMs,
     ...(store.cache && { cache: () => (store.cache as NonNullable<Store["cache"]>).stats() }),
   });
-  const metricsText = async () => ({
-    contentType: metrics.registry.contentType,
-    body: await metrics.registry.metrics(),
-  });
+  const metricsText = async () => {
+    const text = await metrics.text();
+    if (!text) throw new NotFoundError("Metrics are not available in this runtime (prom-client cannot load).");
+    return text;
+  };
   const cleanup = async () => {
     const deleted = await deleteExpiredInBatches(store, () => clock.now());
     events.emit("cleanup", { deleted }, clock.now());

@@ -67,8 +67,19 @@ export function readCookie(header: string | null | undefined, name: string): str
 
 const SEMICOLON = 0x3b;
 const EQUALS = 0x3d;
-/** What `trim()` removes around a cookie pair that can appear in a header: space and tab. */
-const isSpace = (code: number) => code === 0x20 || code === 0x09;
+/** What `String.prototype.trim()` removes (ECMAScript WhiteSpace and LineTerminator), as parseCookies trims. */
+const isSpace = (code: number) =>
+  (code >= 0x09 && code <= 0x0d) ||
+  code === 0x20 ||
+  code === 0xa0 ||
+  code === 0x1680 ||
+  (code >= 0x2000 && code <= 0x200a) ||
+  code === 0x2028 ||
+  code === 0x2029 ||
+  code === 0x202f ||
+  code === 0x205f ||
+  code === 0x3000 ||
+  code === 0xfeff;
 
 export interface CookieOptions {
   /** Seconds; 0 clears the cookie. Omitted: a browser-session cookie. */

@@ -55,7 +55,8 @@ export function guardStore(store: Store, options: GuardOptions = {}): Store {
       pending.add(entry);
       if (!watchdog) {
         watchdog = setInterval(watch, Math.max(10, Math.min(250, timeoutMs / 4)));
-        watchdog.unref();
+        // Node's timers can be unref'd; a Worker's (workerd) are plain numbers.
+        (watchdog as { unref?: () => void }).unref?.();
       }
       let result: Promise<T>;
       try {

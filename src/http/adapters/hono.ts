@@ -4,7 +4,7 @@ import type { Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import { isStintPath } from "../handler.js";
 import type { StintHost } from "../host.js";
-import { commitAfterRoute, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
+import { commitWebAnswer, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type the session: `declare module "stint/adapters/hono" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -49,17 +49,8 @@ export function stintHono<Data extends JsonObject>(
     owners.set(c, stint as unknown as StintHost<JsonObject>);
     await next();
     if (c.error) return;
-    const outcome = await commitAfterRoute(owners.get(c), session as StintSession<JsonObject>, c.res.status);
-    if ("failure" in outcome) {
-      c.res = undefined;
-      c.res = outcome.failure;
-      return;
-    }
-    const { cookies } = outcome;
-    if (cookies.length === 0) return;
-    // A copy: the handler's Response may have immutable headers (one from fetch(), say).
-    const answer = new Response(c.res.body, c.res);
-    for (const cookie of cookies) answer.headers.append("set-cookie", cookie);
+    const answer = await commitWebAnswer(owners.get(c), session as StintSession<JsonObject>, c.res);
+    if (answer === c.res) return;
     // Unset first: assigning over a response merges its Set-Cookie headers over these.
     c.res = undefined;
     c.res = answer;

@@ -8,6 +8,7 @@ import type { ClientContext, Session } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import { isStintPath, unroutableAnswer } from "../handler.js";
 import type { StintHost } from "../host.js";
+import { MAX_JSON_DEPTH } from "../json.js";
 import { appendSetCookie, commitBeforeEnd } from "./shared.js";
 
 /**
@@ -139,6 +140,58 @@ export function toWebRequest(request: IncomingMessage, signal: AbortSignal, orig
     // Required by undici for a streamed body.
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);
+}
+
+/**
+ * A Web Request for a node:http request whose body a framework's parser may already have read
+ * (Express's `express.json()`, Koa's body parsers): the raw text it kept, or its result turned
+ * back into a body of the same type (JSON re-serialised, a form re-encoded).
+ */
+export function toWebRequestAfterParser(
+  request: IncomingMessage,
+  signal: AbortSignal,
+  parsed: { origin: string; target: string | undefined; body: unknown; form: boolean },
+): Request {
+  const body = encodeParsedBody(parsed.body, parsed.form);
+  if (body === undefined && !request.readableDidRead) return toWebRequest(request, signal, parsed.origin);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === "string" && name !== "content-length" && name !== "transfer-encoding") {
+      headers.set(name, value);
+    }
+  }
+  const method = request.method ?? "GET";
+  const bodyless = method === "GET" || method === "HEAD";
+  const url = requestUrl(parsed.origin, parsed.target);
+  return new Request(url, { method, headers, signal, body: bodyless ? undefined : body });
+}
+
+function encodeParsedBody(body: unknown, form: boolean): string | Uint8Array<ArrayBuffer> | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return new Uint8Array(body);
+  if (!form) {
+    try {
+      return JSON.stringify(body);
+    } catch (error) {
+      // A parser read something too deeply nested to write back out: Stint refuses such JSON
+      // anyway (413), so send it text it refuses the same way.
+      if (error instanceof RangeError) return "[".repeat(MAX_JSON_DEPTH + 1);
+      throw error;
+    }
+  }
+  const fields = new URLSearchParams();
+  for (const [name, value] of Object.entries(body)) {
+    for (const item of [value].flat()) if (typeof item === "string") fields.append(name, item);
+  }
+  return fields.toString();
+}
+
+/** The answer with the `Set-Cookie` headers set earlier in the chain (writeHead would replace them). */
+export function keepEarlierCookies(answer: Response, response: ServerResponse): Response {
+  const earlier = response.getHeader("set-cookie");
+  if (earlier !== undefined) for (const line of [earlier].flat()) answer.headers.append("set-cookie", String(line));
+  return answer;
 }
 
 /** Writes a Web Response to node:http, keeping every `Set-Cookie` header separate. */
