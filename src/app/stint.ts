@@ -1,5 +1,5 @@
 import type { Accounts } from "../auth/accounts.js";
-import { createAnonymousSessionLimiter } from "../auth/throttle.js";
+import { createAnonymousSessionLimiter, createAttemptLimiter, DEFAULT_LIMITS } from "../auth/throttle.js";
 import { deleteExpiredInBatches, startCleanupLoop } from "../core/cleanup.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
@@ -13,7 +13,10 @@ import type { StandardSchemaV1 } from "../core/schema.js";
 import type { ClientContext, Session } from "../core/session.js";
 import { SessionControl } from "../core/session-control.js";
 import type { CookieSettings } from "../core/session-cookie.js";
+import { UserStates } from "../core/user-state.js";
+import { type AdminOptions, adminGate } from "../http/admin-gate.js";
 import type { AccountService, CreationLimiter, HealthReport, StintServices } from "../http/context.js";
+import { presentedToken, type SessionCredentials } from "../http/credentials.js";
 import { SessionEventHub } from "../http/event-hub.js";
 import { assertCsrf } from "../http/guards.js";
 import { createHandler } from "../http/handler.js";
@@ -26,7 +29,7 @@ import { pubSubTransport } from "../transports/pubsub.js";
 import { type EventTransport, localTransport } from "../transports/transport.js";
 import { accountService } from "./accounts.js";
 
-export interface StintOptions<Data extends JsonObject = JsonObject> extends PolicyOptions {
+export interface StintOptions<Data extends JsonObject = JsonObject> extends PolicyOptions, AdminOptions {
   /** Where sessions live. */
   store: Store;
   /** One secret (≥ 32 characters), a comma-separated list or an array: the first signs, all verify. */
@@ -69,8 +72,13 @@ export interface StintOptions<Data extends JsonObject = JsonObject> extends Poli
 export interface Stint<Data extends JsonObject = JsonObject> extends StintHost<Data> {
   /** Every lifecycle step as a typed event (`created`, `login`, `revoked`, …). */
   readonly events: Pick<EventBus, "on" | "onAny">;
-  /** Sessions from outside a request: a user's devices, revocation (operators, jobs). */
+  /**
+   * Sessions from outside a request (operators, jobs, the CLI): `get`, `list`, `patchState`,
+   * `revoke`, `revokeUser`. Each change reaches the session's open tabs on every process.
+   */
   readonly sessions: SessionControl;
+  /** State shared by every session of a user: `get(userId)`, `patch(userId, { set, unset, ifVersion })`. */
+  readonly userState: UserStates;
   /** `{ status, store, sessions, uptimeSeconds }`, as `GET /api/health` answers. */
   health(): Promise<HealthReport>;
   /** Prometheus text, as `GET /metrics` answers. */
@@ -111,6 +119,8 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     cleanupInterval = "10m",
     clock = systemClock,
     heartbeatMs = 15_000,
+    adminToken,
+    authorizeAdmin,
     ...policy
   } = options;
   const store = guardStore(rawStore, { timeoutMs: storeTimeoutMs });
@@ -128,7 +138,8 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     cookie,
     fingerprint,
   });
-  const control = new SessionControl(store, clock, events);
+  const control = new SessionControl(store, clock, events, { maxStateBytes: manager.maxStateBytes });
+  const userStates = new UserStates(store, clock, events, { maxStateBytes: manager.maxStateBytes });
   const origins = new Set<string>();
   for (const origin of allowedOrigins) {
     const normalized = normalizeOrigin(origin);
@@ -141,6 +152,11 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
       ? localTransport()
       : (transportOption ?? pubSubTransport(rawStore.pubsub as NonNullable<Store["pubsub"]>, "stint:events"));
   const accounts: AccountService | null = accountsConfig ? accountService(accountsConfig, events, clock) : null;
+  // A wrong admin token counts toward the same per-address limit as a failed sign-in.
+  const addressFailures =
+    (accountsConfig ? accountsConfig.addressFailures : undefined) ??
+    createAttemptLimiter({ ...DEFAULT_LIMITS.addressFailures, clock });
+  const admin = adminGate({ adminToken, authorizeAdmin }, addressFailures);
   const hub = new SessionEventHub(events, transport);
   const stopAudit = auditLog ? attachAuditLog(events, auditLog) : () => undefined;
 
@@ -180,6 +196,8 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
   const services: StintServices<Data> = {
     manager,
     control,
+    userStates,
+    admin,
     hub,
     accounts,
     anonymousLimiter: anonymousSessionsPerHour > 0 ? creationLimiter(anonymousSessionsPerHour, clock) : null,
@@ -194,10 +212,16 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
   return {
     events,
     sessions: control,
+    userState: userStates,
     handler: createHandler(services),
     cookie: manager.cookie,
-    load: (cookieHeader: string | null | undefined, client: ClientContext = {}) =>
-      manager.load(manager.cookie.read(cookieHeader), client),
+    load: (credentials: string | null | undefined | SessionCredentials, client: ClientContext = {}) => {
+      if (typeof credentials !== "object" || credentials === null) {
+        return manager.load(manager.cookie.read(credentials), client);
+      }
+      const { token, transport } = presentedToken(credentials, (header) => manager.cookie.read(header));
+      return manager.load(token, client, { transport });
+    },
     commit: async (session: Session<Data>, commitOptions: CommitOptions = { activity: true }) =>
       (await manager.commit(session, commitOptions)).setCookies,
     assertCsrf: (session, request) => assertCsrf(manager, session, request, origins),

@@ -3,7 +3,7 @@ import { systemClock } from "../core/clock.js";
 import { BadRequestError, InvalidCredentialsError, RateLimitedError, UsernameTakenError } from "../core/errors.js";
 import type { PasswordHasher } from "./password.js";
 import { defaultPasswordHasher } from "./password.js";
-import type { LimitCheck } from "./throttle.js";
+import type { AttemptLimiter, LimitCheck } from "./throttle.js";
 import { createAttemptLimiter, DEFAULT_LIMITS } from "./throttle.js";
 import type { UserRecord, UserStore } from "./users.js";
 import { foldAsciiCase } from "./users.js";
@@ -56,6 +56,11 @@ export interface Accounts {
   authenticate(input: AuthenticateInput): Promise<UserRecord>;
   /** The account with this id, or null (the user of a session). */
   findById(id: string): Promise<UserRecord | null>;
+  /**
+   * Failed attempts per client address, when the accounts keep such a count: a wrong admin
+   * token counts toward it too (API.md, "Administration").
+   */
+  readonly addressFailures?: Pick<AttemptLimiter, "check" | "record">;
 }
 
 /** API.md: 3–64 of [A-Za-z0-9_.-]. */
@@ -93,6 +98,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
 
   return {
     findById: (id) => users.findById(id),
+    addressFailures: byAddress,
 
     async register({ username, password, ip = null }) {
       requireStrings(username, password);

@@ -1,5 +1,5 @@
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
-import type { ScanOptions, Store } from "./store.js";
+import type { ScanOptions, Store, UserStateStore } from "./store.js";
 
 interface Pending {
   deadline: number;
@@ -63,7 +63,7 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
       );
     });
 
-  const { count, scan, pubsub } = store;
+  const { count, scan, pubsub, userState } = store;
   return {
     kind: store.kind,
     create: (record, options) => guard("create", () => store.create(record, options)),
@@ -77,6 +77,7 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
     ...(count && { count: (now: number) => guard("count", () => count.call(store, now)) }),
     ...(scan && { scan: (options: ScanOptions) => guard("scan", () => scan.call(store, options)) }),
     ...(pubsub && { pubsub }),
+    ...(userState && { userState: guardUserState(userState, guard) }),
     health: async () => {
       try {
         return await guard("health", () => store.health());
@@ -85,5 +86,16 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
       }
     },
     close: () => store.close(),
+  };
+}
+
+function guardUserState(
+  userState: UserStateStore,
+  guard: <T>(operation: string, call: () => Promise<T>) => Promise<T>,
+): UserStateStore {
+  return {
+    get: (userId) => guard("userState.get", () => userState.get(userId)),
+    patch: (userId, patch) => guard("userState.patch", () => userState.patch(userId, patch)),
+    delete: (userId) => guard("userState.delete", () => userState.delete(userId)),
   };
 }

@@ -1,4 +1,5 @@
 import { StoreConflictError } from "../core/errors.js";
+import { memoryUserState } from "./memory-user-state.js";
 import { applyKeys, changesData, changesState } from "./patch-keys.js";
 import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
 
@@ -24,6 +25,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
   // the least recently used one.
   const records = new Map<string, SessionRecord>();
   const byUser = new Map<string, Set<string>>();
+  const userState = memoryUserState();
 
   const live = (id: string, now: number): SessionRecord | undefined => {
     const record = records.get(id);
@@ -156,6 +158,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
         .map((record) => copyRecord(record));
     },
 
+    userState,
+
     async health() {
       return { ok: true, latencyMs: 0 };
     },
@@ -163,6 +167,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
     async close() {
       records.clear();
       byUser.clear();
+      userState.clear();
     },
   };
 }

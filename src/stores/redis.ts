@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type RedisPubSubClient, redisPubSub } from "../transports/redis.js";
 import { type RedisScript, scripts } from "./redis-scripts.js";
+import { redisUserState } from "./redis-user-state.js";
 import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
 
 /**
@@ -196,6 +197,8 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     },
 
     pubsub,
+
+    userState: redisUserState(client, base, guard),
 
     async close() {
       await pubsub.close();

@@ -2,6 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { changesData, changesState } from "./patch-keys.js";
 import { checkTableName, openDatabase, prepareDatabase } from "./sqlite-schema.js";
+import { sqliteUserState } from "./sqlite-user-state.js";
 import type { CompleteStore, CreateOptions, CreateResult, PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
 export interface SqliteStoreOptions {
@@ -58,6 +59,7 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     throw error;
   }
   const sql = statements(db, `"${table}"`);
+  const userState = sqliteUserState(db, table, (call) => guard(call, db));
 
   const createTx = db.transaction((record: SessionRecord, options: CreateOptions): CreateResult => {
     const { maxPerUser, replace, now } = options;
@@ -156,6 +158,8 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
       ) as Row[];
       return rows.map(decode);
     },
+
+    userState,
 
     async health() {
       const started = performance.now();

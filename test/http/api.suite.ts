@@ -329,6 +329,7 @@ export function describeApi(name: string, host: Host): void {
             "id",
             "ip",
             "lastSeenAt",
+            "transport",
             "userAgent",
           ]);
         }

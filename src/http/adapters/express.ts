@@ -65,7 +65,10 @@ export function stintExpress(stint: StintHost<StintSessionData>): [RequestHandle
   return [
     async function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
       if (isStintPath(req.path)) return serveApi(req, res);
-      req.session = await stint.load(req.headers.cookie, new ExpressClient(req));
+      req.session = await stint.load(
+        { cookie: req.headers.cookie, authorization: req.headers.authorization },
+        new ExpressClient(req),
+      );
       owners.set(req, host);
       commitBeforeEnd(host, req.session as StintSession<JsonObject>, res, sendWebResponse);
       next();
