@@ -53,7 +53,7 @@ interface CompiledRoute {
 
 const compiled: CompiledRoute[] = routes.map((route) => {
   const names: string[] = [];
-  const source = route.path.replace(/:([a-z]+)/g, (_, name: string) => {
+  const source = route.path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
     names.push(name);
     return "([^/]+)";
   });

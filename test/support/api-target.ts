@@ -26,6 +26,8 @@ export interface ApiTarget {
 }
 
 export const TEST_SECRET = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+/** The admin API's token in the HTTP suite (API.md, "Administration"). */
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijklmnop";
 export const TEST_POLICY = {
   idleTimeout: 30 * MINUTE,
   absoluteTimeout: 8 * HOUR,
@@ -35,7 +37,13 @@ export const TEST_POLICY = {
 // Cheap argon2id parameters: the tests exercise the flow, not the hash's cost.
 export const TEST_HASHER = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });
 
-export async function startTarget(host: Host): Promise<ApiTarget> {
+export interface TargetOptions {
+  /** The admin API's token; null leaves the admin API off. Default TEST_ADMIN_TOKEN. */
+  adminToken?: string | null;
+}
+
+export async function startTarget(host: Host, options: TargetOptions = {}): Promise<ApiTarget> {
+  const { adminToken = TEST_ADMIN_TOKEN } = options;
   const dir = mkdtempSync(join(tmpdir(), "stint-api-"));
   const dbPath = join(dir, "stint.db");
   const clock = new FakeClock();
@@ -58,6 +66,7 @@ export async function startTarget(host: Host): Promise<ApiTarget> {
       accounts: createAccounts({ users: sqliteUserStore({ database: database! }), hasher: TEST_HASHER, clock }),
       auditLog: logger,
       heartbeatMs: 500,
+      ...(adminToken === null ? {} : { adminToken }),
     });
   };
 

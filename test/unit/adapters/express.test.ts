@@ -27,6 +27,11 @@ const expressApp: AppHost = async (stint) => {
     await commitSession(req, res);
     res.sendStatus(204);
   });
+  app.post("/clear", requireCsrf(), async (req, res) => {
+    req.session.clear();
+    await commitSession(req, res);
+    res.sendStatus(204);
+  });
   app.post("/fail", requireCsrf(), async (req) => {
     req.session.set("visits", 999);
     throw new Error("the handler failed");
