@@ -1,4 +1,4 @@
-import { type PubSub, Topics } from "./pubsub.js";
+import { InFlight, type PubSub, Topics } from "./pubsub.js";
 
 /** A connection held for LISTEN: what pg's `pool.connect()` gives. */
 export interface PostgresListenConnection {
@@ -25,6 +25,7 @@ const RECONNECT_MS = 500;
  */
 export function postgresPubSub(pool: PostgresPubSubPool): PubSub {
   const topics = new Topics();
+  const sending = new InFlight();
   let listener: { connection: PostgresListenConnection; drop(error?: unknown): void } | undefined;
   let started = false;
   let closed = false;
@@ -64,7 +65,7 @@ export function postgresPubSub(pool: PostgresPubSubPool): PubSub {
 
   return {
     publish: (topic, message) => {
-      if (!closed) pool.query("SELECT pg_notify($1, $2)", [topic, message]).catch(() => undefined);
+      if (!closed) sending.track(pool.query("SELECT pg_notify($1, $2)", [topic, message]));
     },
     subscribe: (topic, notify) => {
       const { remove, opened } = topics.add(topic, notify);
@@ -86,6 +87,8 @@ export function postgresPubSub(pool: PostgresPubSubPool): PubSub {
       topics.setLink(false);
       topics.clear();
       listener?.drop();
+      // A revocation published just before closing (the CLI's) still goes out before the pool ends.
+      await sending.settled();
     },
   };
 }

@@ -29,6 +29,7 @@ export const serveFlags: Record<string, FlagSpec> = {
   "audit-log": { type: "string", env: "STINT_AUDIT_LOG" },
   "data-dir": { type: "string", env: "STINT_DATA_DIR", default: "./data" },
   "store-fallback": { type: "string", env: "STINT_STORE_FALLBACK" },
+  "admin-token": { type: "string", env: "STINT_ADMIN_TOKEN" },
 };
 
 /** Every store call is bounded: past this, 503 instead of a hang. */
@@ -138,6 +139,7 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
       fingerprint: { bindUserAgent: flags["bind-user-agent"] === true },
       accounts: createAccounts({ users: backend.users }),
       auditLog,
+      adminToken: stringFlag(flags, "admin-token"),
     }),
   );
   const trustProxy = flags["trust-proxy"] === true;
