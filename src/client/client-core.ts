@@ -11,16 +11,16 @@ import type { SessionSnapshot, SessionState } from "./types.js";
  * snapshot, its events, and the channel to the other tabs. The client builds one and hands it
  * to each part (state, tab messages, lifecycle), so no part reaches into another.
  */
-export interface ClientCore<State extends SessionState> {
+export interface ClientCore<State extends SessionState, UserState extends SessionState = SessionState> {
   readonly clock: Clock;
   readonly log: DebugLogger;
   readonly metrics: MetricsRecorder;
   readonly api: ApiTransport;
-  readonly emitter: Emitter<SessionClientEvents<State>>;
+  readonly emitter: Emitter<SessionClientEvents<State, UserState>>;
   /** The current snapshot. */
-  snapshot(): SessionSnapshot<State>;
+  snapshot(): SessionSnapshot<State, UserState>;
   /** Replaces the snapshot with `patch` applied, and tells every `change` listener. */
-  set(patch: Partial<SessionSnapshot<State>>): void;
+  set(patch: Partial<SessionSnapshot<State, UserState>>): void;
   /** An API call; a lost session (401 `no_session`) also ends it here and in every tab. */
   call(
     method: string,

@@ -13,7 +13,7 @@ import { createTabId } from "./messages.js";
 import { type ClientMetrics, MetricsRecorder } from "./metrics.js";
 import { type AutoExtendOptions, defaultEventSource, type SessionClientOptions } from "./options.js";
 import { SessionSync } from "./session-sync.js";
-import { StateSync } from "./state-sync.js";
+import { notSignedIn, StateSync, sessionSlot, userSlot } from "./state-sync.js";
 import { TabMessages } from "./tab-messages.js";
 import { type Debounced, debounce } from "./timers.js";
 import { ApiTransport } from "./transport.js";
@@ -25,6 +25,8 @@ const emptySnapshot = {
   user: null,
   state: {},
   version: 0,
+  userState: {},
+  userStateVersion: 0,
   expiresAt: null,
 } as const satisfies SessionSnapshot;
 
@@ -47,26 +49,29 @@ const emptySnapshot = {
  * await client.fetch("/api/things", { method: "POST", body: JSON.stringify({ name: "x" }) });
  * ```
  */
-export class SessionClient<State extends SessionState = SessionState> {
+export class SessionClient<State extends SessionState = SessionState, UserState extends SessionState = SessionState> {
   /** This tab's id on the channel (random, not secret). */
   readonly tabId: string;
   readonly #clock: Clock;
   readonly #api: ApiTransport;
   readonly #log: DebugLogger;
-  readonly #emitter = new Emitter<SessionClientEvents<State>>();
+  readonly #emitter = new Emitter<SessionClientEvents<State, UserState>>();
   readonly #metrics = new MetricsRecorder();
-  readonly #core: ClientCore<State>;
+  readonly #core: ClientCore<State, UserState>;
   readonly #messages: TabMessages;
-  readonly #states: StateSync<State>;
+  readonly #states: StateSync<State, UserState>;
+  readonly #userStates: StateSync<State, UserState>;
   readonly #lifecycle: ClientLifecycle;
-  readonly #session: SessionSync<State>;
+  readonly #session: SessionSync<State, UserState>;
   readonly #leaderWork: LeaderWork;
   readonly #syncSoon: Debounced;
   readonly #refreshSoon: Debounced;
-  #snapshot: SessionSnapshot<State> = emptySnapshot as SessionSnapshot<State>;
+  readonly #userRefreshSoon: Debounced;
+  #snapshot: SessionSnapshot<State, UserState> = emptySnapshot as SessionSnapshot<State, UserState>;
   readonly #autoExtend: AutoExtender;
   #syncSource: ChangeSource = "tab";
   #refreshSource: ChangeSource = "tab";
+  #userRefreshSource: ChangeSource = "tab";
 
   constructor(options: SessionClientOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -103,7 +108,7 @@ export class SessionClient<State extends SessionState = SessionState> {
         return this.#snapshot.session !== null;
       },
       event: (event) => this.#onStreamEvent(event),
-      reconnected: () => this.#requestStateRefresh("remote"),
+      reconnected: () => this.#requestStateRefreshes("remote"),
     });
     const debounceMs = options.debounceMs ?? 50;
     this.#syncSoon = debounce(this.#clock, debounceMs, () => {
@@ -111,6 +116,9 @@ export class SessionClient<State extends SessionState = SessionState> {
     });
     this.#refreshSoon = debounce(this.#clock, debounceMs, () => {
       this.#states.load(this.#refreshSource).catch((error) => this.#report(error));
+    });
+    this.#userRefreshSoon = debounce(this.#clock, debounceMs, () => {
+      this.#userStates.load(this.#userRefreshSource).catch((error) => this.#report(error));
     });
     this.#messages = new TabMessages({
       tabId: this.tabId,
@@ -121,8 +129,12 @@ export class SessionClient<State extends SessionState = SessionState> {
         state: (version) => {
           if (this.#states.isNews(version)) this.#requestStateRefresh("tab");
         },
+        userState: (version) => {
+          if (this.#userStates.isNews(version)) this.#requestUserStateRefresh("tab");
+        },
         ended: (kind) => this.#session.end(kind, "tab"),
         activity: () => this.#autoExtend.heard(),
+        message: (type, data) => this.#emitter.emit("message", { type, data, source: "tab" }),
       },
     });
     this.#core = {
@@ -137,11 +149,14 @@ export class SessionClient<State extends SessionState = SessionState> {
       post: (type, version) => this.#messages.post(type, version),
       report: (error) => this.#report(error),
     };
-    this.#states = new StateSync(this.#core, { ensureSession: () => this.getCsrfToken() });
+    // Session state needs a session, and asking for a CSRF token creates an anonymous one (API.md).
+    this.#states = new StateSync(this.#core, sessionSlot, () => this.getCsrfToken());
+    // A user's state needs a signed-in user: without one nothing is sent (a 401 would end the session).
+    this.#userStates = new StateSync(this.#core, userSlot, () => Promise.reject(notSignedIn()));
     this.#session = new SessionSync(
       this.#core,
       {
-        states: this.#states,
+        states: [this.#states, this.#userStates],
         started: () => this.#lifecycle.started,
         reconcileLeader: () => this.#reconcileLeader(),
       },
@@ -160,11 +175,12 @@ export class SessionClient<State extends SessionState = SessionState> {
       online: () => {
         this.#leaderWork.reconnectNow();
         this.#requestSync("remote");
-        this.#requestStateRefresh("remote");
+        this.#requestStateRefreshes("remote");
       },
       stop: () => {
         this.#syncSoon.cancel();
         this.#refreshSoon.cancel();
+        this.#userRefreshSoon.cancel();
         this.#session.stop();
         this.#leaderWork.stop();
       },
@@ -188,6 +204,13 @@ export class SessionClient<State extends SessionState = SessionState> {
   get version(): number {
     return this.#snapshot.version;
   }
+  /** The signed-in user's state, the same on every device; `{}` without a signed-in user. */
+  get userState(): UserState {
+    return this.#snapshot.userState;
+  }
+  get userStateVersion(): number {
+    return this.#snapshot.userStateVersion;
+  }
   /** Whole seconds until the session expires, on the server's clock; null without a session. */
   get remainingSeconds(): number | null {
     return this.#session.remainingSeconds;
@@ -202,7 +225,7 @@ export class SessionClient<State extends SessionState = SessionState> {
   }
 
   /** The current snapshot; a new object after every change (for `useSyncExternalStore`). */
-  readonly getSnapshot = (): SessionSnapshot<State> => this.#snapshot;
+  readonly getSnapshot = (): SessionSnapshot<State, UserState> => this.#snapshot;
 
   /** Calls `listener` after every change; returns the unsubscribe (for `useSyncExternalStore`). */
   readonly subscribe = (listener: () => void): (() => void) => this.#emitter.on("change", () => listener());
@@ -215,9 +238,9 @@ export class SessionClient<State extends SessionState = SessionState> {
    * const stop = client.on("revoked", () => location.assign("/login"));
    * ```
    */
-  on<K extends keyof SessionClientEvents<State>>(
+  on<K extends keyof SessionClientEvents<State, UserState>>(
     event: K,
-    listener: (payload: SessionClientEvents<State>[K]) => void,
+    listener: (payload: SessionClientEvents<State, UserState>[K]) => void,
   ): () => void {
     return this.#emitter.on(event, listener);
   }
@@ -234,7 +257,7 @@ export class SessionClient<State extends SessionState = SessionState> {
    * the session. Resolves once the first read succeeded; if it failed, rejects and keeps
    * retrying with backoff. Calling it again returns the same promise.
    */
-  init(): Promise<SessionSnapshot<State>> {
+  init(): Promise<SessionSnapshot<State, UserState>> {
     return this.#lifecycle.init().then(() => this.#snapshot);
   }
 
@@ -246,13 +269,13 @@ export class SessionClient<State extends SessionState = SessionState> {
   // ---- session -------------------------------------------------------------------------
 
   /** Re-reads the session (`GET /api/session`, passive: it does not extend it). */
-  async sync(): Promise<SessionSnapshot<State>> {
+  async sync(): Promise<SessionSnapshot<State, UserState>> {
     await this.#session.read("remote");
     return this.#snapshot;
   }
 
   /** Extends the session now (`POST /api/session/extend`); every tab hears of it. */
-  async extend(): Promise<SessionSnapshot<State>> {
+  async extend(): Promise<SessionSnapshot<State, UserState>> {
     this.#autoExtend.lastExtendAt = this.#clock.now();
     await this.#session.extend();
     return this.#snapshot;
@@ -266,14 +289,14 @@ export class SessionClient<State extends SessionState = SessionState> {
     username: string;
     password: string;
     remember?: boolean;
-  }): Promise<SessionSnapshot<State>> {
+  }): Promise<SessionSnapshot<State, UserState>> {
     const { username, password, remember = false } = credentials;
     await this.#session.signIn("/api/auth/login", { username, password, remember });
     return this.#snapshot;
   }
 
   /** Creates an account and signs in (`POST /api/auth/register`). */
-  async register(credentials: { username: string; password: string }): Promise<SessionSnapshot<State>> {
+  async register(credentials: { username: string; password: string }): Promise<SessionSnapshot<State, UserState>> {
     const { username, password } = credentials;
     await this.#session.signIn("/api/auth/register", { username, password });
     return this.#snapshot;
@@ -300,7 +323,10 @@ export class SessionClient<State extends SessionState = SessionState> {
    * it is compare-and-set: a stale version rejects with a `StintClientError` whose code is
    * `conflict`, after the client re-read the current state.
    */
-  async setState(partial: Partial<State>, options: { ifVersion?: number } = {}): Promise<SessionSnapshot<State>> {
+  async setState(
+    partial: Partial<State>,
+    options: { ifVersion?: number } = {},
+  ): Promise<SessionSnapshot<State, UserState>> {
     await this.#states.patch({ set: partial, ifVersion: options.ifVersion });
     return this.#snapshot;
   }
@@ -309,15 +335,69 @@ export class SessionClient<State extends SessionState = SessionState> {
   async unset(
     keys: ReadonlyArray<keyof State & string>,
     options: { ifVersion?: number } = {},
-  ): Promise<SessionSnapshot<State>> {
+  ): Promise<SessionSnapshot<State, UserState>> {
     await this.#states.patch({ unset: keys, ifVersion: options.ifVersion });
     return this.#snapshot;
   }
 
   /** Re-reads the session state (`GET /api/session/state`). */
-  async refreshState(): Promise<SessionSnapshot<State>> {
+  async refreshState(): Promise<SessionSnapshot<State, UserState>> {
     await this.#states.load("remote");
     return this.#snapshot;
+  }
+
+  // ---- the user's state -----------------------------------------------------------------
+
+  /**
+   * Merges `partial` into the signed-in user's state (`PATCH /api/user/state`): every tab of
+   * every browser where this user is signed in follows. Rejects with `no_session` without a
+   * signed-in user (nothing is sent), and with `conflict` on a stale `ifVersion`.
+   *
+   * @example
+   * ```ts
+   * await client.setUserState({ theme: "dark" });
+   * client.on("user-state", ({ state, source }) => applyTheme(state.theme));
+   * ```
+   */
+  async setUserState(
+    partial: Partial<UserState>,
+    options: { ifVersion?: number } = {},
+  ): Promise<SessionSnapshot<State, UserState>> {
+    await this.#userStates.patch({ set: partial, ifVersion: options.ifVersion });
+    return this.#snapshot;
+  }
+
+  /** Removes keys from the user's state; `ifVersion` as for `setUserState`. */
+  async unsetUserState(
+    keys: ReadonlyArray<keyof UserState & string>,
+    options: { ifVersion?: number } = {},
+  ): Promise<SessionSnapshot<State, UserState>> {
+    await this.#userStates.patch({ unset: keys, ifVersion: options.ifVersion });
+    return this.#snapshot;
+  }
+
+  /** Re-reads the user's state (`GET /api/user/state`). */
+  async refreshUserState(): Promise<SessionSnapshot<State, UserState>> {
+    await this.#userStates.load("remote");
+    return this.#snapshot;
+  }
+
+  // ---- messages between tabs -----------------------------------------------------------
+
+  /**
+   * Sends the app's own message to the other tabs of this browser, heard there as
+   * `client.on("message", …)` (seed 000's `TabSync.broadcast`). `data` is plain JSON of at
+   * most 16 KiB, for app data only: a TypeError if it is not, or if it holds the session's
+   * CSRF token. It does not reach the server, nor other browsers.
+   *
+   * @example
+   * ```ts
+   * client.broadcast("session_selected", { sessionId: "my_session" });
+   * client.on("message", ({ type, data }) => { if (type === "session_selected") select(data); });
+   * ```
+   */
+  broadcast(type: string, data: unknown = null): void {
+    this.#messages.broadcast(type, data, this.#api.csrfToken);
   }
 
   // ---- options -------------------------------------------------------------------------
@@ -373,7 +453,7 @@ export class SessionClient<State extends SessionState = SessionState> {
     }
   }
 
-  #set(patch: Partial<SessionSnapshot<State>>): void {
+  #set(patch: Partial<SessionSnapshot<State, UserState>>): void {
     this.#snapshot = { ...this.#snapshot, ...patch };
     this.#emitter.emit("change", this.#snapshot);
   }
@@ -392,7 +472,7 @@ export class SessionClient<State extends SessionState = SessionState> {
       // Events may have gone unheard between the old leader's end and now.
       if (this.#snapshot.status !== "loading" && this.#snapshot.session) {
         this.#requestSync("remote");
-        this.#requestStateRefresh("remote");
+        this.#requestStateRefreshes("remote");
       }
     }
     this.#reconcileLeader();
@@ -403,6 +483,9 @@ export class SessionClient<State extends SessionState = SessionState> {
     switch (event.type) {
       case "state":
         if (this.#states.isNews(event.version)) this.#requestStateRefresh("remote");
+        break;
+      case "user-state":
+        if (this.#userStates.isNews(event.version)) this.#requestUserStateRefresh("remote");
         break;
       case "extended":
       case "expiring":
@@ -425,6 +508,18 @@ export class SessionClient<State extends SessionState = SessionState> {
     if (!this.#lifecycle.started) return;
     this.#refreshSource = source;
     this.#refreshSoon();
+  }
+
+  #requestUserStateRefresh(source: ChangeSource): void {
+    if (!this.#lifecycle.started) return;
+    this.#userRefreshSource = source;
+    this.#userRefreshSoon();
+  }
+
+  /** Both states, after a time events may have gone unheard (a new leader, a reconnect). */
+  #requestStateRefreshes(source: ChangeSource): void {
+    this.#requestStateRefresh(source);
+    this.#requestUserStateRefresh(source);
   }
 
   /**

@@ -8,8 +8,9 @@ import { asSessionInfo, type SessionInfo, type SessionState } from "./types.js";
 // Two answers for the same session whose skew estimates differ by up to a second are one deadline.
 const sameDeadlineMs = 2000;
 
-export interface SessionSyncDeps<State extends SessionState> {
-  states: StateSync<State>;
+export interface SessionSyncDeps {
+  /** The session's state and the user's: read anew for every new session, forgotten at its end. */
+  states: ReadonlyArray<Pick<StateSync<SessionState>, "load" | "forget">>;
   /** Whether the client runs (between init and close). */
   started(): boolean;
   /** The session (or the leadership) changed: the leader's stream follows. */
@@ -21,9 +22,9 @@ export interface SessionSyncDeps<State extends SessionState> {
  * it unless a newer answer came first, ends the session when the server or another tab says it
  * is over, and warns before it expires, on the server's clock.
  */
-export class SessionSync<State extends SessionState> {
-  readonly #core: ClientCore<State>;
-  readonly #deps: SessionSyncDeps<State>;
+export class SessionSync<State extends SessionState, UserState extends SessionState = SessionState> {
+  readonly #core: ClientCore<State, UserState>;
+  readonly #deps: SessionSyncDeps;
   readonly #expiry: ExpiryWatch;
   // Every request that yields SessionInfo takes a number; an answer older than one already
   // applied (or than a logout) is dropped, so a slow GET cannot bring a session back.
@@ -31,7 +32,7 @@ export class SessionSync<State extends SessionState> {
   #appliedSeq = 0;
   #warningMs: number;
 
-  constructor(core: ClientCore<State>, deps: SessionSyncDeps<State>, warningMs: number) {
+  constructor(core: ClientCore<State, UserState>, deps: SessionSyncDeps, warningMs: number) {
     this.#core = core;
     this.#deps = deps;
     this.#warningMs = warningMs;
@@ -91,7 +92,7 @@ export class SessionSync<State extends SessionState> {
     if (!before.session && !force) return;
     this.#appliedSeq = ++this.#seq;
     core.api.csrfToken = null;
-    this.#deps.states.forget();
+    for (const states of this.#deps.states) states.forget();
     const signedIn = before.user !== null;
     core.set({
       status: signedIn && kind !== "logout" ? "expired" : "anonymous",
@@ -99,6 +100,8 @@ export class SessionSync<State extends SessionState> {
       user: null,
       state: {} as State,
       version: 0,
+      userState: {} as UserState,
+      userStateVersion: 0,
       expiresAt: null,
     });
     this.armExpiry();
@@ -159,7 +162,9 @@ export class SessionSync<State extends SessionState> {
       before.expiresAt !== null &&
       expiresAt > before.expiresAt + sameDeadlineMs;
     if (extended && source !== "tab") core.post("extended");
-    if (sessionChanged) await this.#deps.states.load(source).catch((error) => core.report(error));
+    if (sessionChanged) {
+      await Promise.all(this.#deps.states.map((states) => states.load(source).catch((error) => core.report(error))));
+    }
     return signedIn;
   }
 

@@ -1,9 +1,9 @@
 import type { ClientCore } from "./client-core.js";
-import { isStintClientError } from "./errors.js";
+import { isStintClientError, StintClientError } from "./errors.js";
 import type { ChangeSource } from "./events.js";
-import { asStateSnapshot, type SessionState, type StateSnapshot } from "./types.js";
+import { asStateSnapshot, type SessionSnapshot, type SessionState, type StateSnapshot } from "./types.js";
 
-/** The body of `PATCH /api/session/state`. */
+/** The body of `PATCH /api/session/state` and `/api/user/state`. */
 export interface StatePatch {
   set?: unknown;
   unset?: ReadonlyArray<string>;
@@ -11,68 +11,111 @@ export interface StatePatch {
 }
 
 /**
- * The session's client-visible state in one tab: read after every change of session, written
- * key by key, and re-read when the server's stream or another tab says a newer version exists.
- * A version never goes backwards, and state read for one session is never shown for another.
+ * Where one kind of state lives: the session's (one per session, per tab group) or the
+ * user's (one per person, on every device).
  */
-export class StateSync<State extends SessionState> {
-  readonly #core: ClientCore<State>;
-  readonly #ensureSession: () => Promise<unknown>;
-  /** The session id the shown state belongs to; null when none was read yet. */
+interface StateSlot {
+  path: "/api/session/state" | "/api/user/state";
+  /** The client event, and the signal to the other tabs. */
+  event: "state" | "user-state";
+  /** Whom the shown state belongs to: the session, or the signed-in user; null: nothing to show. */
+  owner(snapshot: SessionSnapshot<SessionState, SessionState>): string | null;
+  version(snapshot: SessionSnapshot<SessionState, SessionState>): number;
+  write(state: SessionState, version: number): Partial<SessionSnapshot<SessionState, SessionState>>;
+}
+
+export const sessionSlot: StateSlot = {
+  path: "/api/session/state",
+  event: "state",
+  owner: (snapshot) => snapshot.session?.id ?? null,
+  version: (snapshot) => snapshot.version,
+  write: (state, version) => ({ state, version }),
+};
+
+export const userSlot: StateSlot = {
+  path: "/api/user/state",
+  event: "user-state",
+  owner: (snapshot) => (snapshot.session ? (snapshot.user?.id ?? null) : null),
+  version: (snapshot) => snapshot.userStateVersion,
+  write: (state, version) => ({ userState: state, userStateVersion: version }),
+};
+
+/**
+ * One kind of state in one tab (the session's, or the user's): read when its owner changes,
+ * written key by key, and re-read when the server's stream or another tab says a newer
+ * version exists. A version never goes backwards, and state read for one owner is never shown
+ * for another.
+ */
+export class StateSync<State extends SessionState, UserState extends SessionState = SessionState> {
+  readonly #core: ClientCore<State, UserState>;
+  readonly #slot: StateSlot;
+  readonly #ensureOwner: () => Promise<unknown>;
+  /** Whom the shown state belongs to; null when none was read yet. */
   #for: string | null = null;
 
-  constructor(core: ClientCore<State>, deps: { ensureSession(): Promise<unknown> }) {
+  /** `ensureOwner` makes an owner exist before a write, or throws (no session, not signed in). */
+  constructor(core: ClientCore<State, UserState>, slot: StateSlot, ensureOwner: () => Promise<unknown>) {
     this.#core = core;
-    this.#ensureSession = deps.ensureSession;
+    this.#slot = slot;
+    this.#ensureOwner = ensureOwner;
   }
 
   /** Is `version` (of a signal or a stream event; null when it had none) newer than what is shown? */
   isNews(version: number | null | undefined): boolean {
-    return version === null || version === undefined || this.#for === null || version > this.#core.snapshot().version;
+    const current = this.#slot.version(this.#snapshot());
+    return version === null || version === undefined || this.#for === null || version > current;
   }
 
-  /** The session ended: the next state read starts afresh. */
+  /** The owner is gone (the session ended): the next read starts afresh. */
   forget(): void {
     this.#for = null;
   }
 
-  /** `GET /api/session/state` for the current session, applied unless something newer came first. */
+  /** Reads the state of the current owner, applied unless something newer came first. */
   async load(source: ChangeSource): Promise<void> {
-    const sessionId = this.#core.snapshot().session?.id;
-    if (!sessionId) return;
-    const started = this.#core.clock.now();
-    const { status, body } = await this.#core.call("GET", "/api/session/state");
-    const finished = this.#core.clock.now();
-    this.#core.metrics.sync(finished - started, finished);
-    this.#apply(asStateSnapshot<State>(body, status), source, sessionId);
+    const owner = this.#slot.owner(this.#snapshot());
+    if (!owner) return;
+    const { clock, metrics } = this.#core;
+    const started = clock.now();
+    const { status, body } = await this.#core.call("GET", this.#slot.path);
+    const finished = clock.now();
+    metrics.sync(finished - started, finished);
+    this.#apply(asStateSnapshot(body, status), source, owner);
   }
 
-  /**
-   * `PATCH /api/session/state`. State needs a session, and asking for a CSRF token creates an
-   * anonymous one (API.md). A stale `ifVersion` re-reads the state before rejecting.
-   */
+  /** Writes key by key. A stale `ifVersion` re-reads the state before rejecting with `conflict`. */
   async patch(body: StatePatch): Promise<void> {
-    if (!this.#core.snapshot().session) await this.#ensureSession();
-    const sessionId = this.#core.snapshot().session?.id ?? null;
+    if (!this.#slot.owner(this.#snapshot())) await this.#ensureOwner();
+    const owner = this.#slot.owner(this.#snapshot());
     try {
-      const { status, body: answer } = await this.#core.call("PATCH", "/api/session/state", body);
-      this.#apply(asStateSnapshot<State>(answer, status), "local", sessionId);
+      const { status, body: answer } = await this.#core.call("PATCH", this.#slot.path, body);
+      this.#apply(asStateSnapshot(answer, status), "local", owner);
     } catch (error) {
       if (isStintClientError(error, "conflict")) await this.load("remote").catch(() => {});
       throw error;
     }
   }
 
-  #apply(snapshot: StateSnapshot<State>, source: ChangeSource, sessionId: string | null): void {
-    const current = this.#core.snapshot();
-    // The session changed while this request was in flight: its state is not ours.
-    if (!current.session || current.session.id !== sessionId) return;
-    const first = this.#for !== sessionId;
-    if (!first && snapshot.version <= current.version) return;
-    const replaced = this.#for !== null;
-    this.#for = sessionId;
-    this.#core.set({ state: snapshot.state, version: snapshot.version });
-    if (replaced) this.#core.emitter.emit("state", { state: snapshot.state, version: snapshot.version, source });
-    if (!first && source !== "tab") this.#core.post("state", snapshot.version);
+  #snapshot(): SessionSnapshot<SessionState, SessionState> {
+    return this.#core.snapshot();
   }
+
+  #apply(snapshot: StateSnapshot<SessionState>, source: ChangeSource, owner: string | null): void {
+    const current = this.#snapshot();
+    // The owner changed while this request was in flight: its state is not ours.
+    if (owner === null || this.#slot.owner(current) !== owner) return;
+    const first = this.#for !== owner;
+    if (!first && snapshot.version <= this.#slot.version(current)) return;
+    const replaced = this.#for !== null;
+    this.#for = owner;
+    this.#core.set(this.#slot.write(snapshot.state, snapshot.version) as Partial<SessionSnapshot<State, UserState>>);
+    const payload = { state: snapshot.state, version: snapshot.version, source };
+    if (replaced) this.#core.emitter.emit(this.#slot.event, payload as never);
+    if (!first && source !== "tab") this.#core.post(this.#slot.event, snapshot.version);
+  }
+}
+
+/** The error of a user-state write without a signed-in user: nothing is sent. */
+export function notSignedIn(): StintClientError {
+  return new StintClientError("no_session", 401, "Sign in to change the user's state.");
 }
