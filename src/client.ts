@@ -10,6 +10,12 @@
  * await client.init();
  * ```
  */
+export {
+  BearerClient,
+  type BearerClientOptions,
+  type BearerStreamEvent,
+  createBearerSession,
+} from "./client/bearer-client.js";
 export type { Clock } from "./client/clock.js";
 export { systemClock } from "./client/clock.js";
 export type { DebugLogger } from "./client/debug.js";
