@@ -1,4 +1,4 @@
-import type { Accounts } from "../auth/accounts.js";
+import type { Accounts } from "../auth/types.js";
 import type { UserRecord } from "../auth/users.js";
 import type { Clock } from "../core/clock.js";
 import { InvalidCredentialsError, RateLimitedError } from "../core/errors.js";

@@ -1,5 +1,5 @@
-import type { Accounts } from "../auth/accounts.js";
 import { createAnonymousSessionLimiter, createAttemptLimiter, DEFAULT_LIMITS } from "../auth/throttle.js";
+import type { Accounts } from "../auth/types.js";
 import { deleteExpiredInBatches, startCleanupLoop } from "../core/cleanup.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
@@ -181,6 +181,7 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
   const metrics = createMetrics(events, {
     activeSessions: async () => (await activeSessions()) ?? Number.NaN,
     storeLatencyMs: async () => (await store.health()).latencyMs,
+    ...(store.cache && { cache: () => (store.cache as NonNullable<Store["cache"]>).stats() }),
   });
   const metricsText = async () => ({
     contentType: metrics.registry.contentType,

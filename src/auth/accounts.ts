@@ -3,10 +3,13 @@ import { systemClock } from "../core/clock.js";
 import { BadRequestError, InvalidCredentialsError, RateLimitedError, UsernameTakenError } from "../core/errors.js";
 import type { PasswordHasher } from "./password.js";
 import { defaultPasswordHasher } from "./password.js";
-import type { AttemptLimiter, LimitCheck } from "./throttle.js";
+import type { LimitCheck } from "./throttle.js";
 import { createAttemptLimiter, DEFAULT_LIMITS } from "./throttle.js";
+import type { Accounts } from "./types.js";
 import type { UserRecord, UserStore } from "./users.js";
 import { foldAsciiCase } from "./users.js";
+
+export type { Accounts, AuthenticateInput, RegisterInput } from "./types.js";
 
 export interface LimitOptions {
   limit: number;
@@ -31,41 +34,6 @@ export interface AccountsOptions {
     /** Failed logins (and taken-username registrations) per client address. Default 100 per 15 minutes. */
     addressFailures?: LimitOptions;
   };
-}
-
-export interface RegisterInput {
-  username: string;
-  password: string;
-  /** The client address. When given, registering a taken name counts as a failure for it. */
-  ip?: string | null;
-}
-
-export interface AuthenticateInput {
-  username: string;
-  password: string;
-  /** The client address, from the socket or a trusted proxy only; `null` skips the address limit. */
-  ip: string | null;
-}
-
-export interface Accounts {
-  /**
-   * Creates an account. Rejects with `BadRequestError` (a rule broken), `UsernameTakenError`
-   * or `RateLimitedError` (the address has too many failures).
-   */
-  register(input: RegisterInput): Promise<UserRecord>;
-  /**
-   * Checks a username and password. Rejects with `BadRequestError` (not strings, or too
-   * long), `RateLimitedError` (checked before the password) or `InvalidCredentialsError`
-   * (the same for an unknown user and a wrong password).
-   */
-  authenticate(input: AuthenticateInput): Promise<UserRecord>;
-  /** The account with this id, or null (the user of a session). */
-  findById(id: string): Promise<UserRecord | null>;
-  /**
-   * Failed attempts per client address, when the accounts keep such a count: a wrong admin
-   * token counts toward it too (API.md, "Administration").
-   */
-  readonly addressFailures?: Pick<AttemptLimiter, "check" | "record">;
 }
 
 /** API.md: 3–64 of [A-Za-z0-9_.-]. */

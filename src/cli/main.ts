@@ -12,6 +12,7 @@ Usage:
               [--idle-timeout 24h] [--absolute-timeout 7d] [--remember-timeout 30d]
               [--max-sessions-per-user N] [--secure] [--allowed-origin URL]... [--workers N]
               [--bind-user-agent] [--trust-proxy] [--audit-log PATH|-] [--data-dir ./data]
+              [--cookie-name N] [--cookie-domain D] [--same-site lax|strict|none]
               [--admin-token T]
   stint sessions list [--user NAME] [--store URL] [--json]
   stint sessions revoke (ID | --user NAME | --all) [--store URL]

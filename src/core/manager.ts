@@ -109,7 +109,9 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
     const parsed = parseToken(token);
     if (!parsed) return none(typeof token === "string" && token.length > 0);
     const now = this.clock.now();
-    const record = await this.#store.get(parsed.id, now);
+    // A hit in this process's memory needs no round trip (and no promise of the store's).
+    const known = this.#store.peek?.(parsed.id, now);
+    const record = known !== undefined ? known : await this.#store.get(parsed.id, now);
     if (!record || !verifySecret(parsed.secret, record.secretHash)) return none(true);
     if ((record.meta.transport ?? "cookie") !== transport) return none(true);
     // Expiry from the stored timestamps, whatever the store's own TTL says.

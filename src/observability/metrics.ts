@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { EventBus } from "../core/events.js";
+import type { CacheStats } from "../stores/store.js";
 
 export interface StintMetrics {
   registry: Registry;
@@ -14,7 +15,12 @@ export interface StintMetrics {
  */
 export function createMetrics(
   bus: EventBus,
-  probes: { activeSessions(): Promise<number>; storeLatencyMs(): Promise<number> },
+  probes: {
+    activeSessions(): Promise<number>;
+    storeLatencyMs(): Promise<number>;
+    /** The store's read cache, when it has one. */
+    cache?: () => CacheStats;
+  },
 ): StintMetrics {
   const registry = new Registry();
   const counter = (name: string, help: string, labelNames: string[] = []) =>
@@ -46,6 +52,32 @@ export function createMetrics(
       this.set(await probes.storeLatencyMs().catch(() => Number.NaN));
     },
   });
+  const cache = probes.cache;
+  if (cache) {
+    // The cache counts for itself; a scrape copies its totals.
+    const total = (name: keyof CacheStats, help: string) =>
+      new Counter({
+        name: `stint_cache_${name}_total`,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(cache()[name]);
+        },
+      });
+    total("hits", "Session reads answered from this process's cache.");
+    total("misses", "Session reads that went to the store and may fill the cache.");
+    total("invalidations", "Cached sessions dropped because a change was announced.");
+    total("bypasses", "Session reads sent to the store because the invalidation link was down.");
+    new Gauge({
+      name: "stint_cache_entries",
+      help: "Sessions held in this process's cache.",
+      registers: [registry],
+      collect() {
+        this.set(cache().entries);
+      },
+    });
+  }
   const durations = new Histogram({
     name: "stint_http_request_duration_seconds",
     help: "Duration of API requests.",

@@ -63,7 +63,7 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
       );
     });
 
-  const { count, scan, pubsub, userState } = store;
+  const { count, scan, pubsub, peek, cache, userState } = store;
   return {
     kind: store.kind,
     create: (record, options) => guard("create", () => store.create(record, options)),
@@ -77,6 +77,9 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
     ...(count && { count: (now: number) => guard("count", () => count.call(store, now)) }),
     ...(scan && { scan: (options: ScanOptions) => guard("scan", () => scan.call(store, options)) }),
     ...(pubsub && { pubsub }),
+    // Answers from memory never wait, so there is nothing to bound.
+    ...(peek && { peek: peek.bind(store) }),
+    ...(cache && { cache }),
     ...(userState && { userState: guardUserState(userState, guard) }),
     health: async () => {
       try {

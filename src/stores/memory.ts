@@ -49,6 +49,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
     return true;
   };
 
+  const read = (id: string, now: number): SessionRecord | null => {
+    const record = live(id, now);
+    if (!record) return null;
+    use(record);
+    return copyRecord(record);
+  };
+
   const liveOfUser = (userId: string, now: number): SessionRecord[] => {
     const result: SessionRecord[] = [];
     for (const id of byUser.get(userId) ?? []) {
@@ -85,11 +92,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
     },
 
     async get(id, now) {
-      const record = live(id, now);
-      if (!record) return null;
-      use(record);
-      return copyRecord(record);
+      return read(id, now);
     },
+
+    peek: (id, now) => read(id, now),
 
     async patch(id, patch) {
       const record = live(id, patch.now);

@@ -92,6 +92,15 @@ const COLUMNS = `id, secret_hash, user_id, created_at, last_seen_at, expires_at,
 export const stateSize = (sizes: string) =>
   `(SELECT CASE WHEN count(*) = 0 THEN 2 ELSE 1 + sum(value::bigint) END FROM jsonb_each_text(${sizes}))`;
 
+/**
+ * A change that every process's session cache must hear of: the statement's changed rows,
+ * each announced with `pg_notify(channel, nonce || ' ' || id)` in the same statement, so the
+ * notification is sent exactly when the change commits (see SessionCache). `$n` and `$n+1`
+ * are the channel and this process's nonce.
+ */
+const announced = (change: string, n: number) =>
+  `WITH changed AS (${change}) SELECT changed.*, pg_notify($${n}, $${n + 1} || ' ' || changed.id) FROM changed`;
+
 /** The statements of one table, written once. */
 export function statements(table: string) {
   const t = `"${table}"`;
@@ -100,10 +109,13 @@ export function statements(table: string) {
         authenticated_at, persistent, version, data, state, state_bytes, updated_at, meta)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14, $15::jsonb)`,
     /** Keeps the newest `keep` other live sessions of the user ($1), deleting the rest. */
-    evict: `DELETE FROM ${t} WHERE id IN (
+    evict: announced(
+      `DELETE FROM ${t} WHERE id IN (
         SELECT id FROM ${t} WHERE user_id = $1 AND id <> $2 AND expires_at > $3
         ORDER BY created_at DESC, id DESC OFFSET $4)
       RETURNING id, created_at`,
+      5,
+    ),
     /** Serializes creates with maxPerUser of one user, so two cannot both stay under the limit. */
     lockUser: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
     get: `SELECT ${COLUMNS} FROM ${t} WHERE id = $1 AND expires_at > $2`,
@@ -113,7 +125,8 @@ export function statements(table: string) {
      * $3/$6 data/state changed, $4/$7 keys to unset, $5/$8 members to set, $9 state sizes of
      * the members set, $10 lastSeenAt, $11 expiresAt, $12 ifVersion, $13 maxStateBytes.
      */
-    patch: `UPDATE ${t} SET
+    patch: announced(
+      `UPDATE ${t} SET
         data = CASE WHEN $3 THEN (data - $4::text[]) || $5::jsonb ELSE data END,
         state = CASE WHEN $6 THEN (state - $7::text[]) || $8::jsonb ELSE state END,
         state_bytes = CASE WHEN $6 THEN (state_bytes - $7::text[]) || $9::jsonb ELSE state_bytes END,
@@ -125,11 +138,16 @@ export function statements(table: string) {
         AND ($12::integer IS NULL OR version = $12::integer)
         AND ($13::bigint IS NULL OR ${stateSize("(state_bytes - $7::text[]) || $9::jsonb")} <= $13::bigint)
       RETURNING ${COLUMNS}`,
+      14,
+    ),
     version: `SELECT version FROM ${t} WHERE id = $1 AND expires_at > $2`,
-    delete: `DELETE FROM ${t} WHERE id = $1`,
-    deleteReturningLive: `DELETE FROM ${t} WHERE id = $1 RETURNING expires_at > $2 AS live`,
+    delete: announced(`DELETE FROM ${t} WHERE id = $1 RETURNING id`, 2),
+    deleteReturningLive: announced(`DELETE FROM ${t} WHERE id = $1 RETURNING id, expires_at > $2 AS live`, 3),
     listByUser: `SELECT ${COLUMNS} FROM ${t} WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id DESC`,
-    deleteByUser: `DELETE FROM ${t} WHERE user_id = $1 AND ($2::text IS NULL OR id <> $2::text) RETURNING id`,
+    deleteByUser: announced(
+      `DELETE FROM ${t} WHERE user_id = $1 AND ($2::text IS NULL OR id <> $2::text) RETURNING id`,
+      3,
+    ),
     /** SKIP LOCKED: cleaners on several workers take different rows instead of queueing. */
     deleteExpired: `DELETE FROM ${t} WHERE id IN (
         SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,

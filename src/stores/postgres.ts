@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type PostgresListenConnection, postgresPubSub } from "../transports/postgres.js";
+import { type CacheOptions, SessionCache } from "./cache.js";
 import { changesData, changesState } from "./patch-keys.js";
 import { escapeJson, escapeKey, memberSizes, unescapeJson } from "./postgres-json.js";
 import { checkTableName, migrate, type PostgresQueryable, statements } from "./postgres-schema.js";
@@ -11,8 +13,10 @@ export type { PostgresQueryable } from "./postgres-schema.js";
 
 /** What the store calls on its pool, typed structurally: a pg 8 `Pool` fits. */
 export interface PostgresPool extends PostgresQueryable {
-  /** A dedicated connection: transactions (create), migration, and the one held for LISTEN. */
-  connect(): Promise<PostgresQueryable & PostgresListenConnection>;
+  /** A dedicated connection, for the transactions of create and for migration. */
+  connect(): Promise<PostgresQueryable & { release(error?: Error | boolean): void }>;
+  /** pg's Pool keeps the settings it was made with: the LISTEN connection uses the same. */
+  readonly options?: pg.ClientConfig;
 }
 
 interface Row {
@@ -33,6 +37,12 @@ interface Row {
 }
 
 interface CommonOptions {
+  /**
+   * The exact per-process cache of session records (on by default): reads are answered from
+   * memory, and every change by any process drops the record through LISTEN/NOTIFY. `false`
+   * sends every read to PostgreSQL.
+   */
+  cache?: CacheOptions | false;
   /** Default "stint_sessions"; created or migrated on first use. */
   table?: string;
 }
@@ -66,7 +76,16 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
   const { table = "stint_sessions" } = options;
   const own = "url" in options ? ownPool(options) : null;
   const pool: PostgresPool = own ?? (options as PostgresPoolOptions).pool;
-  const pubsub = postgresPubSub(pool);
+  const pubsub = postgresPubSub({
+    query: (text, values) => pool.query(text, values),
+    listen: () => listenConnection("url" in options ? { connectionString: options.url } : poolSettings(pool)),
+  });
+  // A NOTIFY channel is an identifier: the table's name (checked below) keeps it one.
+  const channel = `${table}_inval`;
+  const nonce = randomBytes(9).toString("base64url");
+  const cache = options.cache === false ? null : new SessionCache(pubsub, channel, nonce, options.cache);
+  /** The two parameters every announcing statement ends with (see postgres-schema.ts). */
+  const announce = [channel, nonce];
   checkTableName(table);
   const sql = statements(table);
 
@@ -90,6 +109,11 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
     return pool.query(text, values);
   };
 
+  const read = async (id: string, now: number): Promise<SessionRecord | null> => {
+    const { rows } = await guard(() => query(sql.get, [id, now]));
+    return rows[0] ? decode(rows[0] as unknown as Row) : null;
+  };
+
   const patchOnce = async (id: string, patch: SessionPatch): Promise<PatchResult | undefined> => {
     const data = changesData(patch);
     const state = changesState(patch);
@@ -107,6 +131,7 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
       patch.expiresAt ?? null,
       patch.ifVersion ?? null,
       patch.maxStateBytes ?? null,
+      ...announce,
     ]);
     if (rows[0]) return { ok: true, record: decode(rows[0] as unknown as Row) };
     // Tell why nothing matched. A patch committed in between can change the answer: then
@@ -138,7 +163,7 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
           if (limited) await client.query(sql.lockUser, [`${table}:${record.userId}`]);
           let replaced = false;
           if (replace && storable(replace.id)) {
-            const { rows } = await client.query(sql.deleteReturningLive, [replace.id, now]);
+            const { rows } = await client.query(sql.deleteReturningLive, [replace.id, now, ...announce]);
             replaced = rows[0]?.live === true;
           }
           if (replace?.required && !replaced) {
@@ -147,12 +172,20 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
           }
           await client.query(sql.insert, values);
           const { rows } = limited
-            ? await client.query(sql.evict, [record.userId, record.id, now, Math.max(0, (maxPerUser as number) - 1)])
+            ? await client.query(sql.evict, [
+                record.userId,
+                record.id,
+                now,
+                Math.max(0, (maxPerUser as number) - 1),
+                ...announce,
+              ])
             : { rows: [] };
           await client.query("COMMIT");
           const evicted = rows.map((row) => ({ id: String(row.id), createdAt: Number(row.created_at) }));
           evicted.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-          return { created: true, replaced, evicted: evicted.map((row) => row.id) };
+          const evictedIds = evicted.map((row) => row.id);
+          cache?.invalidate(replace ? [replace.id, ...evictedIds] : evictedIds);
+          return { created: true, replaced, evicted: evictedIds };
         } catch (error) {
           await client.query("ROLLBACK").catch(() => {});
           throw error;
@@ -164,24 +197,32 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
 
     async get(id, now) {
       if (!storable(id)) return null;
-      const { rows } = await guard(() => query(sql.get, [id, now]));
-      return rows[0] ? decode(rows[0] as unknown as Row) : null;
+      return cache ? cache.read(id, now, () => read(id, now)) : read(id, now);
     },
+
+    peek: (id, now) => cache?.peek(id, now),
 
     async patch(id, patch) {
       if (!storable(id)) return { ok: false, reason: "not_found" };
       return guard(async () => {
-        for (let attempt = 0; attempt < 5; attempt++) {
-          const result = await patchOnce(id, patch);
-          if (result) return result;
+        try {
+          for (let attempt = 0; attempt < 5; attempt++) {
+            const result = await patchOnce(id, patch);
+            if (result) return result;
+          }
+          return { ok: false, reason: "conflict" };
+        } finally {
+          // Whatever the answer, a record cached here may be out of date: drop it.
+          cache?.invalidate([id]);
         }
-        return { ok: false, reason: "conflict" };
       });
     },
 
     async delete(id) {
       if (!storable(id)) return false;
-      return ((await guard(() => query(sql.delete, [id]))).rowCount ?? 0) > 0;
+      const existed = ((await guard(() => query(sql.delete, [id, ...announce]))).rowCount ?? 0) > 0;
+      cache?.invalidate([id]);
+      return existed;
     },
 
     async listByUser(userId, now) {
@@ -192,8 +233,10 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
 
     async deleteByUser(userId, options = {}) {
       if (!storable(userId)) return [];
-      const { rows } = await guard(() => query(sql.deleteByUser, [userId, options.except ?? null]));
-      return rows.map((row) => String(row.id));
+      const { rows } = await guard(() => query(sql.deleteByUser, [userId, options.except ?? null, ...announce]));
+      const deleted = rows.map((row) => String(row.id));
+      cache?.invalidate(deleted);
+      return deleted;
     },
 
     async deleteExpired(now, limit) {
@@ -223,10 +266,12 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
     },
 
     pubsub,
+    ...(cache && { cache }),
 
     userState: postgresUserState(pool, table, guard),
 
     async close() {
+      cache?.close();
       await pubsub.close();
       // A pool given by the caller stays theirs to end.
       await own?.end();
@@ -330,4 +375,23 @@ function ownPool({ url, timeoutMs = 2_000, max = 10 }: PostgresUrlOptions) {
   // unhandled, it would crash the process. The next query simply gets a new connection.
   pool.on("error", () => {});
   return pool;
+}
+
+/** The connection settings of a pool given by the app, for the LISTEN connection. */
+function poolSettings(pool: PostgresPool): pg.ClientConfig {
+  if (!pool.options) throw new TypeError("postgresStore: a pool without `options` cannot open a LISTEN connection.");
+  return pool.options;
+}
+
+/** A pg Client of its own for LISTEN, bounded like the store's connections. */
+async function listenConnection(settings: pg.ClientConfig): Promise<PostgresListenConnection> {
+  const client = new pg.Client({ connectionTimeoutMillis: 2_000, ...settings });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return Object.assign(client, { release: () => void client.end().catch(() => undefined) });
 }

@@ -26,9 +26,17 @@ import { createHash } from "node:crypto";
  * because they share the declared keys' slot.
  */
 
-/** Removes a session and all its index entries; 1 when its hash still existed. */
+/**
+ * Every script gets the key base and this process's cache nonce first. `drop` removes a
+ * session and all its index entries (1 when its hash still existed); `announce` tells every
+ * process's session cache which sessions changed, from inside the script, so no change can
+ * go unannounced (see SessionCache).
+ */
 const PRELUDE = `
-local base = ARGV[1]
+local base, nonce = ARGV[1], ARGV[2]
+local function announce(ids)
+  if #ids > 0 then redis.call('PUBLISH', base .. 'inval', nonce .. ' ' .. table.concat(ids, ' ')) end
+end
 local function skey(id) return base .. 's:' .. id end
 local function ukey(user) return base .. 'u:' .. user end
 local function drop(id, user)
@@ -42,22 +50,23 @@ end
 `;
 
 /**
- * KEYS: session hash. ARGV: base, id, now, userId or "", createdAt, expiresAt, expiresAt
+ * KEYS: session hash. ARGV: base, nonce, id, now, userId or "", createdAt, expiresAt, expiresAt
  * rounded up to an integer, maxPerUser or "", the id it replaces or "", "1" when that
  * replacement is required, then the hash's field/value pairs. Returns nil when the id
  * exists, else {created (0/1), replaced (0/1), evicted ids oldest first}.
  */
 const CREATE = `${PRELUDE}
-local id, now, user, createdAt, expiresAt, max = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[8]
-local replacing = ARGV[9]
+local id, now, user, createdAt, expiresAt, max = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[9]
+local replacing = ARGV[10]
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
 local replaced = 0
 if replacing ~= '' then
   local expires = redis.call('HGET', skey(replacing), 'expiresAt')
   if expires and tonumber(expires) > now then replaced = 1 end
   drop(replacing)
+  announce({replacing})
 end
-if ARGV[10] == '1' and replaced == 0 then return {0, 0, {}} end
+if ARGV[11] == '1' and replaced == 0 then return {0, 0, {}} end
 local evicted = {}
 if user ~= '' and max ~= '' then
   local live = {}
@@ -70,9 +79,10 @@ if user ~= '' and max ~= '' then
     drop(live[i], user)
     evicted[#evicted + 1] = live[i]
   end
+  announce(evicted)
 end
-for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('PEXPIREAT', KEYS[1], ARGV[7])
+for i = 12, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIREAT', KEYS[1], ARGV[8])
 redis.call('ZADD', base .. 'ids', 0, id)
 redis.call('ZADD', base .. 'expiry', expiresAt, id)
 if user ~= '' then
@@ -83,15 +93,15 @@ return {1, replaced, evicted}
 `;
 
 /**
- * KEYS: session hash. ARGV: base, id, now, ifVersion, lastSeenAt, expiresAt, expiresAt
+ * KEYS: session hash. ARGV: base, nonce, id, now, ifVersion, lastSeenAt, expiresAt, expiresAt
  * rounded up, maxStateBytes (each "" when absent), the number of fields to delete, those
  * fields, then the field/value pairs to set. Returns {"ok", fields…} or {reason}.
  */
 const PATCH = `${PRELUDE}
-local key, id, now = KEYS[1], ARGV[2], tonumber(ARGV[3])
-local ifVersion, lastSeen, expiresAt, maxBytes = ARGV[4], ARGV[5], ARGV[6], ARGV[8]
-local first = 10
-local setFrom = first + tonumber(ARGV[9])
+local key, id, now = KEYS[1], ARGV[3], tonumber(ARGV[4])
+local ifVersion, lastSeen, expiresAt, maxBytes = ARGV[5], ARGV[6], ARGV[7], ARGV[9]
+local first = 11
+local setFrom = first + tonumber(ARGV[10])
 local current = redis.call('HMGET', key, 'expiresAt', 'version', 'lastSeenAt')
 if not current[1] or tonumber(current[1]) <= now then return {'not_found'} end
 if ifVersion ~= '' and tonumber(ifVersion) ~= tonumber(current[2]) then return {'conflict'} end
@@ -118,7 +128,7 @@ for i = first, setFrom - 1 do redis.call('HDEL', key, ARGV[i]) end
 for i = setFrom, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
 if #ARGV >= first then
   redis.call('HINCRBY', key, 'version', 1)
-  redis.call('HSET', key, 'updatedAt', ARGV[3])
+  redis.call('HSET', key, 'updatedAt', ARGV[4])
 end
 if lastSeen ~= '' and tonumber(lastSeen) > tonumber(current[3]) then
   redis.call('HSET', key, 'lastSeenAt', lastSeen)
@@ -127,19 +137,22 @@ if expiresAt ~= '' then redis.call('HSET', key, 'expiresAt', expiresAt) end
 local record = redis.call('HGETALL', key)
 -- After HGETALL: an expiresAt already past makes Redis delete the hash at once.
 if expiresAt ~= '' then
-  redis.call('PEXPIREAT', key, ARGV[7])
+  redis.call('PEXPIREAT', key, ARGV[8])
   redis.call('ZADD', base .. 'expiry', 'XX', expiresAt, id)
 end
+announce({id})
 return {'ok', record}
 `;
 
-/** KEYS: session hash. ARGV: base, id. Returns 1 when the hash existed. */
+/** KEYS: session hash. ARGV: base, nonce, id. Returns 1 when the hash existed. */
 const DELETE = `${PRELUDE}
-return drop(ARGV[2])
+local existed = drop(ARGV[3])
+if existed == 1 then announce({ARGV[3]}) end
+return existed
 `;
 
 /**
- * KEYS: user index. ARGV: base. Returns the user's existing hashes, newest first; index
+ * KEYS: user index. ARGV: base, nonce. Returns the user's existing hashes, newest first; index
  * entries whose hash Redis has already expired are removed as they are met.
  */
 const LIST_BY_USER = `${PRELUDE}
@@ -151,32 +164,33 @@ end
 return out
 `;
 
-/** KEYS: user index. ARGV: base, user, except or "". Returns the ids whose hash was deleted. */
+/** KEYS: user index. ARGV: base, nonce, user, except or "". Returns the ids whose hash was deleted. */
 const DELETE_BY_USER = `${PRELUDE}
 local deleted = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if id ~= ARGV[3] and drop(id, ARGV[2]) == 1 then deleted[#deleted + 1] = id end
+  if id ~= ARGV[4] and drop(id, ARGV[3]) == 1 then deleted[#deleted + 1] = id end
 end
+announce(deleted)
 return deleted
 `;
 
 /**
- * KEYS: expiry index. ARGV: base, now, limit. Redis drops expired hashes itself; this removes
+ * KEYS: expiry index. ARGV: base, nonce, now, limit. Redis drops expired hashes itself; this removes
  * at most `limit` sessions whose stored expiresAt <= now (their hash too, in case Redis's
  * clock is behind the caller's) with their index entries, and returns how many.
  */
 const DELETE_EXPIRED = `${PRELUDE}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
 for _, id in ipairs(ids) do drop(id) end
 return #ids
 `;
 
 /**
- * KEYS: ids index. ARGV: base, ZRANGEBYLEX start ("-" or "(" .. after), limit, now.
+ * KEYS: ids index. ARGV: base, nonce, ZRANGEBYLEX start ("-" or "(" .. after), limit, now.
  * Returns up to `limit` live hashes in id order, skipping dead entries.
  */
 const SCAN = `${PRELUDE}
-local out, cursor, limit, now = {}, ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local out, cursor, limit, now = {}, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 while #out < limit do
   local batch = redis.call('ZRANGEBYLEX', KEYS[1], cursor, '+', 'LIMIT', 0, limit)
   for _, id in ipairs(batch) do

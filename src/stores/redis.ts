@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type RedisPubSubClient, redisPubSub } from "../transports/redis.js";
+import { type CacheOptions, SessionCache } from "./cache.js";
 import { type RedisScript, scripts } from "./redis-scripts.js";
 import { redisUserState } from "./redis-user-state.js";
 import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
@@ -19,6 +21,12 @@ export interface RedisStoreClient extends RedisPubSubClient {
 }
 
 interface CommonOptions {
+  /**
+   * The exact per-process cache of session records (on by default): reads are answered from
+   * memory, and every change by any process drops the record through Redis pub/sub. `false`
+   * sends every read to Redis.
+   */
+  cache?: CacheOptions | false;
   /**
    * Start of every key, default "stint:". It is wrapped in braces, `{stint:}s:<id>`, so all
    * keys of a store share one Redis Cluster hash slot; it must not contain braces itself.
@@ -64,6 +72,9 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
   const client = own?.client ?? (options as RedisClientOptions).client;
   const pubsub = redisPubSub(client);
   const connecting = own?.connected ?? (() => null);
+  const base = `{${prefix}}`;
+  const nonce = randomBytes(9).toString("base64url");
+  const cache = options.cache === false ? null : new SessionCache(pubsub, `${base}inval`, nonce, options.cache);
 
   /** Fail closed: any client or server failure becomes StoreUnavailableError (a 503). */
   const guard = async <T>(call: () => Promise<T>): Promise<T> => {
@@ -75,7 +86,12 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
       throw new StoreUnavailableError("The Redis store failed.", { cause: error });
     }
   };
-  const base = `{${prefix}}`;
+  /** One command per read (issue 7): expiry is checked here, not in a script. */
+  const read = async (id: string, now: number): Promise<SessionRecord | null> => {
+    const fields = await guard(() => client.hgetall(key.session(id)));
+    const record = decode(Object.entries(fields));
+    return record && record.expiresAt > now ? record : null;
+  };
   const key = {
     session: (id: string) => `${base}s:${id}`,
     user: (userId: string) => `${base}u:${userId}`,
@@ -85,11 +101,11 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
 
   const run = async (script: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> => {
     try {
-      return await client.evalsha(script.sha, keys.length, ...keys, base, ...args);
+      return await client.evalsha(script.sha, keys.length, ...keys, base, nonce, ...args);
     } catch (error) {
       // A restarted or flushed server has an empty script cache: EVAL loads the script again.
       if (!String((error as Error | undefined)?.message).startsWith("NOSCRIPT")) throw error;
-      return await client.eval(script.source, keys.length, ...keys, base, ...args);
+      return await client.eval(script.source, keys.length, ...keys, base, nonce, ...args);
     }
   };
 
@@ -117,15 +133,15 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
       );
       if (reply === null) throw new StoreConflictError();
       const [created, replaced, evicted] = reply as [number, number, string[]];
+      cache?.invalidate(replace ? [replace.id, ...evicted] : evicted);
       return { created: created === 1, replaced: replaced === 1, evicted };
     },
 
     async get(id, now) {
-      // One command per read (issue 7): expiry is checked here, not in a script.
-      const fields = await guard(() => client.hgetall(key.session(id)));
-      const record = decode(Object.entries(fields));
-      return record && record.expiresAt > now ? record : null;
+      return cache ? cache.read(id, now, () => read(id, now)) : read(id, now);
     },
+
+    peek: (id, now) => cache?.peek(id, now),
 
     async patch(id, patch) {
       const unset = [
@@ -151,13 +167,17 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
           ],
         ),
       )) as [string, string[]?];
+      // Whatever the answer, a record cached here may be out of date: drop it.
+      cache?.invalidate([id]);
       const [status, fields] = reply;
       if (status !== "ok" || !fields) return { ok: false, reason: status as "not_found" | "conflict" | "too_large" };
       return { ok: true, record: decode(pairs(fields)) as SessionRecord };
     },
 
     async delete(id) {
-      return (await guard(() => run(scripts.delete, [key.session(id)], [id]))) === 1;
+      const existed = (await guard(() => run(scripts.delete, [key.session(id)], [id]))) === 1;
+      cache?.invalidate([id]);
+      return existed;
     },
 
     async listByUser(userId, now) {
@@ -167,7 +187,9 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
 
     async deleteByUser(userId, options = {}) {
       const args = [userId, options.except ?? ""];
-      return (await guard(() => run(scripts.deleteByUser, [key.user(userId)], args))) as string[];
+      const deleted = (await guard(() => run(scripts.deleteByUser, [key.user(userId)], args))) as string[];
+      cache?.invalidate(deleted);
+      return deleted;
     },
 
     async deleteExpired(now, limit) {
@@ -197,10 +219,12 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     },
 
     pubsub,
+    ...(cache && { cache }),
 
     userState: redisUserState(client, base, guard),
 
     async close() {
+      cache?.close();
       await pubsub.close();
       // A client given by the caller stays theirs to close.
       await own?.close();

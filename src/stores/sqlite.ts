@@ -103,6 +103,11 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     return { ok: true, record: decode(row) };
   });
 
+  const read = (id: string, now: number): SessionRecord | null => {
+    const row = guard(() => sql.get.get(id, now), db) as Row | undefined;
+    return row ? decode(row) : null;
+  };
+
   return {
     kind: "sqlite",
 
@@ -111,9 +116,11 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     },
 
     async get(id, now) {
-      const row = guard(() => sql.get.get(id, now), db) as Row | undefined;
-      return row ? decode(row) : null;
+      return read(id, now);
     },
+
+    // better-sqlite3 is synchronous: every read is answered without a promise.
+    peek: (id, now) => read(id, now),
 
     async patch(id, patch) {
       try {

@@ -97,6 +97,18 @@ export interface ScanOptions {
   now: number;
 }
 
+/** What /metrics reports of a store's read cache. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Records dropped because a change was announced, by this process or another. */
+  invalidations: number;
+  /** Reads sent straight to the store because the invalidation link was down. */
+  bypasses: number;
+  entries: number;
+  bytes: number;
+}
+
 export interface StoreHealth {
   ok: boolean;
   latencyMs: number;
@@ -144,6 +156,14 @@ export interface StoreCapabilities {
    * event streams of every other. Stores that live in one process have none.
    */
   readonly pubsub?: PubSub;
+  /**
+   * Answers a read from this process's memory when it can (a cache hit, or a store that lives
+   * in this process): the record, null when there is none, or undefined to ask `get`. It never
+   * waits, so a hit costs no promise and no round trip.
+   */
+  peek?(id: string, now: number): SessionRecord | null | undefined;
+  /** The store's read cache, for /metrics. */
+  readonly cache?: { stats(): CacheStats };
   /**
    * State shared by every session of a user (preferences that follow a person to every
    * device): it outlives the sessions. Without it, `/api/user/state` answers 404.

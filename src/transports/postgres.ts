@@ -1,29 +1,31 @@
 import { InFlight, type PubSub, Topics } from "./pubsub.js";
 
-/** A connection held for LISTEN: what pg's `pool.connect()` gives. */
+/** A connection held for LISTEN (a pg `Client` of its own). */
 export interface PostgresListenConnection {
   query(text: string, values?: unknown[]): Promise<unknown>;
   on(event: "notification", listener: (message: { channel: string; payload?: string }) => void): unknown;
   on(event: "error" | "end", listener: (...args: unknown[]) => void): unknown;
+  /** Closes it for good (it is never reused after an error). */
   release(error?: Error | boolean): void;
 }
 
-/** What the pub/sub needs of the store's pool, typed structurally (a pg 8 `Pool` fits). */
-export interface PostgresPubSubPool {
+export interface PostgresPubSubOptions {
+  /** NOTIFY through any connection (the store's pool). */
   query(text: string, values?: unknown[]): Promise<unknown>;
-  connect(): Promise<PostgresListenConnection>;
+  /** Opens the connection that listens: a client of its own, not one of the pool's. */
+  listen(): Promise<PostgresListenConnection>;
 }
 
 const RECONNECT_MS = 500;
 
 /**
- * PostgreSQL LISTEN/NOTIFY over the store's pool: NOTIFY through any pooled connection, and
- * one connection of the pool held for LISTEN for the life of the process (opened on the first
- * subscription). When it drops, the link is reported down, and it is opened again until it
+ * PostgreSQL LISTEN/NOTIFY beside the store's pool: NOTIFY through any pooled connection, and
+ * one connection of its own held for LISTEN for the life of the process (opened on the first
+ * subscription), so the pool keeps all of its connections for queries. When it drops, the link is reported down, and it is opened again until it
  * listens. Channel names are lower-case identifiers; payloads stay far under NOTIFY's 8,000
  * bytes.
  */
-export function postgresPubSub(pool: PostgresPubSubPool): PubSub {
+export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
   const topics = new Topics();
   const sending = new InFlight();
   let listener: { connection: PostgresListenConnection; drop(error?: unknown): void } | undefined;
@@ -34,7 +36,7 @@ export function postgresPubSub(pool: PostgresPubSubPool): PubSub {
     if (closed) return;
     let connection: PostgresListenConnection;
     try {
-      connection = await pool.connect();
+      connection = await pool.listen();
     } catch {
       setTimeout(listen, RECONNECT_MS).unref();
       return;
@@ -53,7 +55,12 @@ export function postgresPubSub(pool: PostgresPubSubPool): PubSub {
     connection.on("error", drop);
     connection.on("end", drop);
     try {
-      for (const topic of topics.names) await connection.query(`LISTEN ${identifier(topic)}`);
+      // Topics added while this runs are listened to as well.
+      const listening = new Set<string>();
+      for (let next = topics.names[0]; next !== undefined; next = topics.names.find((name) => !listening.has(name))) {
+        await connection.query(`LISTEN ${identifier(next)}`);
+        listening.add(next);
+      }
     } catch (error) {
       drop(error);
       return;
@@ -73,8 +80,12 @@ export function postgresPubSub(pool: PostgresPubSubPool): PubSub {
         started = true;
         void listen();
       } else if (opened && listener) {
-        const { connection, drop } = listener;
-        connection.query(`LISTEN ${identifier(topic)}`).catch(drop);
+        // Until LISTEN is done, this topic's notifications may be missed: say the link is down.
+        const current = listener;
+        topics.setLink(false);
+        current.connection.query(`LISTEN ${identifier(topic)}`).then(() => {
+          if (listener === current && !closed) topics.setLink(true);
+        }, current.drop);
       }
       return remove;
     },

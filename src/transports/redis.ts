@@ -59,7 +59,17 @@ export function redisPubSub(client: RedisPubSubClient): PubSub {
     subscribe: (topic, listener) => {
       const { remove, opened } = topics.add(topic, listener);
       if (!subscriber) open();
-      else if (opened) subscriber.subscribe(topic).catch(() => undefined);
+      else if (opened) {
+        // Until the server confirms, this topic's messages may be missed: say the link is down.
+        const connection = subscriber;
+        topics.setLink(false);
+        connection.subscribe(topic).then(
+          () => {
+            if (subscriber === connection && !closed) topics.setLink(true);
+          },
+          () => undefined,
+        );
+      }
       return remove;
     },
     onLink: (listener) => topics.onLink(listener),

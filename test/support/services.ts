@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { chmod, chown } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -33,19 +33,33 @@ export interface RedisServer {
   dispose(): Promise<void>;
 }
 
-export async function startRedis(options: { appendonly?: boolean; dir?: string } = {}): Promise<RedisServer> {
+export interface RedisOptions {
+  appendonly?: boolean;
+  dir?: string;
+  /**
+   * More redis-server arguments, asked for again whenever a start is retried on a new port
+   * (so ports they name are fresh too); a restart reuses the last ones.
+   */
+  args?: () => Promise<string[]>;
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const binary = findOnPath("redis-server");
   if (!binary) throw new ServiceMissingError("redis-server is not installed (apt-get install redis-server).");
   const ownDir = options.dir === undefined;
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "stint-redis-"));
+  const dir = options.dir ?? temporaryDir("stint-redis-");
   mkdirSync(dir, { recursive: true });
+  // As redis-server reports it (it chdirs there), for telling our server from another.
+  const realDir = realpathSync(dir);
   let child: ChildProcess | undefined;
   let port = 0;
+  let extraArgs: string[] = [];
 
   const launch = async (fixedPort?: number): Promise<void> => {
     let lastError: unknown;
     for (let attempt = 0; attempt < (fixedPort ? 1 : 3); attempt++) {
       const candidate = fixedPort ?? (await freePort());
+      if (!fixedPort) extraArgs = (await options.args?.()) ?? [];
       const process = spawn(
         binary,
         [
@@ -65,16 +79,16 @@ export async function startRedis(options: { appendonly?: boolean; dir?: string }
           dir,
           "--logfile",
           join(dir, "redis.log"),
+          ...extraArgs,
         ],
         { stdio: "ignore" },
       );
+      untilExit(process);
       try {
-        // redis-server may exit at once (port taken): readiness is a PONG, not a pid.
-        await waitFor(
-          () => ping(candidate),
-          5_000,
-          () => process.exitCode !== null || process.signalCode !== null,
-        );
+        // redis-server may exit at once (port taken): readiness is an answer, not a pid.
+        await waitFor(() => answersFrom(candidate, realDir), 5_000, {
+          failed: () => process.exitCode !== null || process.signalCode !== null,
+        });
         child = process;
         port = candidate;
         return;
@@ -115,7 +129,7 @@ export async function startRedis(options: { appendonly?: boolean; dir?: string }
     },
     async dispose() {
       await terminate("SIGTERM");
-      if (ownDir) rmSync(dir, { recursive: true, force: true });
+      if (ownDir) removeTemporaryDir(dir);
     },
   };
   return server;
@@ -237,32 +251,73 @@ export function freePort(): Promise<number> {
   });
 }
 
-function ping(port: number): Promise<boolean> {
+/**
+ * Does the redis-server on `port` answer, and is it the one working in `dir`? When two
+ * starts race for one port the loser exits, and a PONG alone would be the winner's.
+ */
+function answersFrom(port: number, dir: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     let reply = "";
     socket.setTimeout(500, () => socket.destroy());
-    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on("connect", () => socket.write("PING\r\nCONFIG GET dir\r\n"));
     socket.on("data", (chunk) => {
       reply += chunk.toString();
-      if (reply.includes("\r\n")) socket.end();
+      // An error (LOADING) ends the first reply; "+PONG" and the 5-line array make 6 lines.
+      if (reply.startsWith("-") || reply.split("\r\n").length > 6) socket.end();
     });
-    socket.on("close", () => resolve(reply.startsWith("+PONG")));
+    socket.on("close", () => resolve(reply.startsWith("+PONG") && reply.includes(`\r\n${dir}\r\n`)));
     socket.on("error", () => resolve(false));
   });
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, failed: () => boolean): Promise<void> {
+/**
+ * Polls `check` until it holds. `failed` ends the wait early (the process died);
+ * `intervalMs` spaces checks that cost more than a PING.
+ */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  { failed = () => false, intervalMs = 25 }: { failed?: () => boolean; intervalMs?: number } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
     if (failed()) throw new Error("the process exited");
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`not ready within ${timeoutMs} ms`);
 }
 
-function findOnPath(name: string): string | undefined {
+/**
+ * Servers still running and directories still there: SIGKILLed and deleted if this process
+ * exits without disposing of them (a crash, a scratch script cut short).
+ */
+const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function untilExit(child: ChildProcess): void {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+}
+
+/** A new directory under the system's temp dir, deleted by `removeTemporaryDir` or at exit. */
+export function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+export function removeTemporaryDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  dirs.delete(dir);
+}
+
+export function findOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(":")) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
@@ -293,7 +348,8 @@ async function postgresUser(): Promise<{ uid: number; gid: number }> {
   return { uid: Number(stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-function tail(file: string): string {
+/** The last lines of a log, for an error message. */
+export function tail(file: string): string {
   try {
     return readFileSync(file, "utf8").split("\n").slice(-5).join("\n");
   } catch {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { createStint } from "../../app/stint.js";
 import { createAccounts } from "../../auth/accounts.js";
+import { type CookieSettings, SessionCookie } from "../../core/session-cookie.js";
 import { demoListener } from "../../demo/listener.js";
 import { serve } from "../../http/adapters/node.js";
 import { fallbackStore } from "../../stores/fallback.js";
@@ -29,6 +30,9 @@ export const serveFlags: Record<string, FlagSpec> = {
   "audit-log": { type: "string", env: "STINT_AUDIT_LOG" },
   "data-dir": { type: "string", env: "STINT_DATA_DIR", default: "./data" },
   "store-fallback": { type: "string", env: "STINT_STORE_FALLBACK" },
+  "cookie-name": { type: "string", env: "STINT_COOKIE_NAME" },
+  "cookie-domain": { type: "string", env: "STINT_COOKIE_DOMAIN" },
+  "same-site": { type: "string", env: "STINT_SAME_SITE" },
   "admin-token": { type: "string", env: "STINT_ADMIN_TOKEN" },
 };
 
@@ -70,8 +74,30 @@ function readSettings(flags: Flags) {
     absoluteTimeout: durationFlag(flags, "absolute-timeout"),
     rememberTimeout: durationFlag(flags, "remember-timeout"),
     maxSessionsPerUser: integerFlag(flags, "max-sessions-per-user"),
+    cookie: cookieSettings(flags),
   };
 }
+
+/** `--cookie-name`, `--cookie-domain`, `--same-site`: checked with the rest before anything starts. */
+function cookieSettings(flags: Flags): CookieSettings {
+  const sameSite = stringFlag(flags, "same-site")?.toLowerCase();
+  if (sameSite !== undefined && !["lax", "strict", "none"].includes(sameSite)) {
+    throw new UsageError('--same-site must be "lax", "strict" or "none".');
+  }
+  const settings: CookieSettings = {
+    name: stringFlag(flags, "cookie-name"),
+    domain: stringFlag(flags, "cookie-domain"),
+    sameSite: sameSite as CookieSettings["sameSite"],
+  };
+  try {
+    new SessionCookie(settings, secureCookies(flags));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return settings;
+}
+
+const secureCookies = (flags: Flags) => flags.secure === true || process.env.NODE_ENV === "production";
 
 /** The primary of `--workers N`: forks, reports readiness once, forwards shutdown. */
 async function runPrimary(workers: number, secret: string): Promise<void> {
@@ -130,12 +156,13 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
       store: fallback ? fallbackStore(guardStore(backend.store, { timeoutMs: STORE_TIMEOUT_MS })) : backend.store,
       storeTimeoutMs: STORE_TIMEOUT_MS,
       secret: config.secret,
-      secure: flags.secure === true || config.production,
+      secure: secureCookies(flags),
       allowedOrigins: (flags["allowed-origin"] as string[] | undefined) ?? [],
       idleTimeout: settings.idleTimeout,
       absoluteTimeout: settings.absoluteTimeout,
       rememberTimeout: settings.rememberTimeout,
       maxSessionsPerUser: settings.maxSessionsPerUser,
+      cookie: settings.cookie,
       fingerprint: { bindUserAgent: flags["bind-user-agent"] === true },
       accounts: createAccounts({ users: backend.users }),
       auditLog,

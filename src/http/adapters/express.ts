@@ -49,7 +49,7 @@ const owners = sessionOwners<ExpressRequest>("mount stintExpress(stint) before t
  * app.post("/cart", requireCsrf(), (req, res) => { req.session.set("cart", req.body.items); res.sendStatus(204); });
  * ```
  */
-export function stintExpress(stint: StintHost<StintSessionData>): [RequestHandler, ErrorRequestHandler] {
+export function stintExpress<Data extends JsonObject>(stint: StintHost<Data>): [RequestHandler, ErrorRequestHandler] {
   const host = stint as unknown as StintHost<JsonObject>;
   const serveApi = async (req: ExpressRequest, res: ExpressResponse, body?: string | Uint8Array<ArrayBuffer>) => {
     const abort = new AbortController();
@@ -65,10 +65,10 @@ export function stintExpress(stint: StintHost<StintSessionData>): [RequestHandle
   return [
     async function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
       if (isStintPath(req.path)) return serveApi(req, res);
-      req.session = await stint.load(
+      req.session = (await stint.load(
         { cookie: req.headers.cookie, authorization: req.headers.authorization },
         new ExpressClient(req),
-      );
+      )) as StintSession<JsonObject>;
       owners.set(req, host);
       commitBeforeEnd(host, req.session as StintSession<JsonObject>, res, sendWebResponse);
       next();

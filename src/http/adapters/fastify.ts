@@ -17,7 +17,8 @@ declare module "fastify" {
 }
 
 export interface StintFastifyOptions {
-  stint: StintHost<StintSessionData>;
+  /** Any Stint: `request.session` is typed by augmenting `StintSessionData`. */
+  stint: StintHost<JsonObject>;
 }
 
 const owners = sessionOwners<FastifyRequest>("register stintFastify first");

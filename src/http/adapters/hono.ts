@@ -36,8 +36,8 @@ const owners = sessionOwners<Context>("use stintHono(stint) before this route");
  * app.post("/cart", requireCsrf(), (c) => { c.get("session").set("cart", ["apple"]); return c.json({ ok: true }); });
  * ```
  */
-export function stintHono(
-  stint: StintHost<StintSessionData>,
+export function stintHono<Data extends JsonObject>(
+  stint: StintHost<Data>,
   options: StintHonoOptions = {},
 ): MiddlewareHandler<StintEnv> {
   const { getConnInfo } = options;

@@ -134,6 +134,9 @@ export function commitBeforeEnd(
     return this;
   } as typeof writeHead;
   response.write = function writeAfterHead(this: ServerResponse, ...args: unknown[]) {
+    // Streaming begins: the head goes out now (node:http writes it implicitly otherwise).
+    response.writeHead = writeHead;
+    response.write = write;
     releaseHead();
     return write.apply(this, args as Parameters<typeof write>);
   } as typeof write;

@@ -65,6 +65,27 @@ export function describeRecords(store: CurrentStore): void {
       expect(await store().delete(record.id)).toBe(false);
     });
 
+    it("peek (an optional capability), when it answers, agrees with get, before and after changes", async (context) => {
+      const peek = capability(store(), "peek");
+      if (!peek) return context.skip();
+      const now = Date.now();
+      const record = makeRecord({ data: { n: 1 } });
+      await store().create(record, { now });
+      const agrees = async () => {
+        const known = peek(record.id, now);
+        if (known !== undefined) expect(known).toStrictEqual(await store().get(record.id, now));
+      };
+      await agrees();
+      await store().get(record.id, now);
+      await agrees();
+      await store().patch(record.id, { dataSet: { n: 2 }, now });
+      await agrees();
+      await store().get(record.id, now);
+      await store().delete(record.id);
+      expect(peek(record.id, now) ?? null).toBeNull();
+      expect(peek(makeRecord().id, now) ?? null).toBeNull();
+    });
+
     it("count counts live sessions (an optional capability)", async (context) => {
       const count = capability(store(), "count");
       if (!count) return context.skip();

@@ -31,7 +31,7 @@ export function jsonBytes(value: unknown): number {
 }
 
 /** An optional capability of the store, bound to it, or undefined when the store lacks it. */
-export function capability<Name extends "count" | "scan">(
+export function capability<Name extends "count" | "scan" | "peek">(
   store: Store,
   name: Name,
 ): NonNullable<StoreCapabilities[Name]> | undefined {

@@ -1,35 +1,31 @@
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { commitSession, requireCsrf, requireSession, stintExpress } from "../../../src/adapters/express.js";
+import { requireCsrf, requireSession, stintExpress } from "stint/adapters/express";
 import { type AppHost, describeAppRoutes } from "./app-routes.suite.js";
 
 const expressApp: AppHost = async (stint) => {
   const app = express();
   app.use(express.json(), express.urlencoded(), stintExpress(stint));
-  app.get("/me", requireSession(), async (req, res) => {
-    await commitSession(req, res);
+  // No route commits: the adapter commits before each answer's head goes out.
+  app.get("/me", requireSession(), (req, res) => {
     res.json({ userId: req.session.userId, visits: req.session.get("visits") ?? 0 });
   });
-  app.post("/visit", requireCsrf(), async (req, res) => {
+  app.post("/visit", requireCsrf(), (req, res) => {
     const visits = Number(req.session.get("visits") ?? 0) + 1;
     req.session.set("visits", visits);
     res.cookie("app", "1");
-    await commitSession(req, res);
     res.json({ visits });
   });
-  app.post("/login", requireCsrf(), async (req, res) => {
+  app.post("/login", requireCsrf(), (req, res) => {
     req.session.login(String(req.body.user));
-    await commitSession(req, res);
     res.json({ userId: req.session.userId });
   });
-  app.post("/logout", requireCsrf(), async (req, res) => {
+  app.post("/logout", requireCsrf(), (req, res) => {
     req.session.destroy();
-    await commitSession(req, res);
     res.sendStatus(204);
   });
-  app.post("/clear", requireCsrf(), async (req, res) => {
+  app.post("/clear", requireCsrf(), (req, res) => {
     req.session.clear();
-    await commitSession(req, res);
     res.sendStatus(204);
   });
   app.post("/fail", requireCsrf(), async (req) => {

@@ -1,0 +1,170 @@
+import type { PubSub } from "../transports/pubsub.js";
+import type { CacheStats, SessionRecord } from "./store.js";
+
+export interface CacheOptions {
+  /** Most records held. Default 10,000. */
+  maxEntries?: number;
+  /** Most bytes held (records as JSON, roughly). Default 16 MiB. */
+  maxBytes?: number;
+}
+
+/** A record as the cache keeps it: data, state and meta as JSON text, so every hit is a fresh copy. */
+interface Entry {
+  base: Omit<SessionRecord, "data" | "state" | "meta">;
+  data: string;
+  state: string;
+  meta: string;
+  bytes: number;
+}
+
+/** Bytes a cached record costs besides its JSON texts (the fields, the Map slot). */
+const ENTRY_OVERHEAD = 320;
+
+/**
+ * An exact, bounded cache of session records in front of a store that processes share.
+ *
+ * Exact, not "fresh for a while": every change to a session, by any process, is announced on
+ * the store's own pub/sub (published by the same script or statement that makes the change,
+ * so no change goes unannounced), and the announcement drops the record here. Three rules
+ * keep a stale record from ever being served after its announcement arrived:
+ * - a read that was in flight when an announcement for its id arrived is not cached (its
+ *   answer may predate the change: the reply and the announcement travel on different
+ *   connections);
+ * - this process's own writes drop the record when they complete, before they return;
+ * - while the listening link is down (announcements may be lost), nothing is served from or
+ *   put in the cache: it is emptied, and reads go to the store until the link is back.
+ * Expiry needs no announcement: a record past its expiresAt is never served.
+ */
+export class SessionCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  readonly #pubsub: PubSub;
+  /** This process's name on the channel: its own announcements need no second drop. */
+  readonly nonce: string;
+  /** Reads in flight per id, and the announcement count when the last of them began. */
+  readonly #inFlight = new Map<string, { readers: number; invalidated: boolean }>();
+  /** Bumped whenever the link drops: a read begun before cannot be cached after. */
+  #epoch = 0;
+  #bytes = 0;
+  readonly #stats = { hits: 0, misses: 0, invalidations: 0, bypasses: 0 };
+  readonly #stop: Array<() => void>;
+
+  constructor(pubsub: PubSub, topic: string, nonce: string, options: CacheOptions = {}) {
+    const { maxEntries = 10_000, maxBytes = 16 * 1024 * 1024 } = options;
+    if (!(maxEntries >= 1) || !(maxBytes >= 1)) throw new RangeError("cache: maxEntries and maxBytes must be ≥ 1.");
+    this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
+    this.#pubsub = pubsub;
+    this.nonce = nonce;
+    this.#stop = [
+      pubsub.subscribe(topic, (message) => this.#announced(message)),
+      pubsub.onLink((up) => {
+        if (!up) this.#drop();
+      }),
+    ];
+  }
+
+  /**
+   * The record of `id` if this process may answer from memory (a hit, and the link is up),
+   * else undefined: then call `read`.
+   */
+  peek(id: string, now: number): SessionRecord | null | undefined {
+    const entry = this.#pubsub.up ? this.#entries.get(id) : undefined;
+    if (!entry) return undefined;
+    if (entry.base.expiresAt <= now) {
+      this.#remove(id);
+      return null;
+    }
+    this.#stats.hits++;
+    // Least recently used goes first: a hit moves the record to the end.
+    this.#entries.delete(id);
+    this.#entries.set(id, entry);
+    return {
+      ...entry.base,
+      data: JSON.parse(entry.data),
+      state: JSON.parse(entry.state),
+      meta: JSON.parse(entry.meta),
+    };
+  }
+
+  /** A read through to the store, cached when nothing announced a change while it ran. */
+  async read(id: string, now: number, load: () => Promise<SessionRecord | null>): Promise<SessionRecord | null> {
+    const hit = this.peek(id, now);
+    if (hit !== undefined) return hit;
+    if (!this.#pubsub.up) {
+      this.#stats.bypasses++;
+      return load();
+    }
+    this.#stats.misses++;
+    const epoch = this.#epoch;
+    let flight = this.#inFlight.get(id);
+    if (!flight) this.#inFlight.set(id, (flight = { readers: 0, invalidated: false }));
+    flight.readers++;
+    try {
+      const record = await load();
+      if (record && !flight.invalidated && epoch === this.#epoch && this.#pubsub.up) this.#put(record);
+      return record;
+    } finally {
+      if (--flight.readers === 0) this.#inFlight.delete(id);
+    }
+  }
+
+  /** This process changed these sessions (called when the write has completed). */
+  invalidate(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const flight = this.#inFlight.get(id);
+      if (flight) flight.invalidated = true;
+      if (this.#remove(id)) this.#stats.invalidations++;
+    }
+  }
+
+  stats(): CacheStats {
+    return { ...this.#stats, entries: this.#entries.size, bytes: this.#bytes };
+  }
+
+  close(): void {
+    for (const stop of this.#stop) stop();
+    this.#drop();
+  }
+
+  /** `<nonce> <id> <id>…`, published by the store's write scripts and statements. */
+  #announced(message: string): void {
+    const [nonce, ...ids] = message.split(" ");
+    if (nonce !== this.nonce) this.invalidate(ids);
+  }
+
+  #put(record: SessionRecord): void {
+    const { data, state, meta, ...base } = record;
+    const entry: Entry = {
+      base,
+      data: JSON.stringify(data),
+      state: JSON.stringify(state),
+      meta: JSON.stringify(meta),
+      bytes: 0,
+    };
+    entry.bytes = ENTRY_OVERHEAD + 2 * (entry.data.length + entry.state.length + entry.meta.length);
+    if (entry.bytes > this.#maxBytes) return;
+    this.#remove(record.id);
+    this.#entries.set(record.id, entry);
+    this.#bytes += entry.bytes;
+    while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
+      this.#remove(this.#entries.keys().next().value as string);
+    }
+  }
+
+  #remove(id: string): boolean {
+    const entry = this.#entries.get(id);
+    if (!entry) return false;
+    this.#entries.delete(id);
+    this.#bytes -= entry.bytes;
+    return true;
+  }
+
+  #drop(): void {
+    this.#epoch++;
+    this.#entries.clear();
+    this.#bytes = 0;
+    for (const flight of this.#inFlight.values()) flight.invalidated = true;
+  }
+}
