@@ -220,8 +220,13 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
       if (typeof credentials !== "object" || credentials === null) {
         return manager.load(manager.cookie.read(credentials), client);
       }
-      const { token, transport } = presentedToken(credentials, (header) => manager.cookie.read(header));
-      return manager.load(token, client, { transport });
+      let presented: ReturnType<typeof presentedToken>;
+      try {
+        presented = presentedToken(credentials, (header) => manager.cookie.read(header));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return manager.load(presented.token, client, { transport: presented.transport });
     },
     commit: async (session: Session<Data>, commitOptions: CommitOptions = { activity: true }) =>
       (await manager.commit(session, commitOptions)).setCookies,
