@@ -88,6 +88,10 @@ export interface Stint<Data extends JsonObject = JsonObject> extends StintHost<D
 }
 
 const startedAt = Date.now();
+/** App routes count as activity (API.md); only the API's passive routes do not. */
+const ACTIVITY: CommitOptions = Object.freeze({ activity: true });
+/** What a request that changed nothing commits: no cookie, and no store call. */
+const noCookies = (): Promise<string[]> => Promise.resolve([]);
 
 /**
  * Builds Stint: the session engine on a store, the HTTP API, the event stream, metrics, the
@@ -228,8 +232,10 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
       }
       return manager.load(presented.token, client, { transport: presented.transport });
     },
-    commit: async (session: Session<Data>, commitOptions: CommitOptions = { activity: true }) =>
-      (await manager.commit(session, commitOptions)).setCookies,
+    commit: (session: Session<Data>, commitOptions: CommitOptions = ACTIVITY) =>
+      manager.needsCommit(session, commitOptions)
+        ? manager.commit(session, commitOptions).then((result) => result.setCookies)
+        : noCookies(),
     assertCsrf: (session, request) => assertCsrf(manager, session, request, origins),
     csrfToken: (session) => manager.csrfToken(session),
     health,

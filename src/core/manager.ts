@@ -131,7 +131,30 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
       if (!checked.ok) this.events.emit("data_invalid", { sessionId: record.id, issues: checked.issues }, now);
       data = checked.data;
     }
-    return new Session<Data>(record, data, context, false, transport);
+    const session = new Session<Data>(record, data, context, false, transport);
+    session.loadedAt = now;
+    return session;
+  }
+
+  /**
+   * Would `commit` write anything or set a cookie? False for most requests, which only read
+   * their session: they can skip the commit (and its promise) altogether.
+   */
+  needsCommit(session: Session<Data>, options: CommitOptions = {}): boolean {
+    const record = session.record;
+    if (!record)
+      return (
+        session.isDestroyed ||
+        session.presentedInvalidToken ||
+        session.hasContentChanges ||
+        session.persistRequested ||
+        session.pendingIdentity.kind !== "none"
+      );
+    if (session.isDestroyed || session.hasContentChanges || session.pendingIdentity.kind !== "none") return true;
+    // The time of the load decides, so the check costs no second clock read.
+    return (
+      options.activity === true && isTouchDue(this.policy, record.lastSeenAt, session.loadedAt || this.clock.now())
+    );
   }
 
   /** Writes what the request changed (create, rotate, patch, touch or delete) and returns cookies. */

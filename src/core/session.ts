@@ -45,8 +45,13 @@ export class Session<Data extends JsonObject = JsonObject> {
    * its own; a new token is handed to the code, never set as a cookie).
    */
   readonly transport: SessionTransport;
+  /** @internal When it was loaded (epoch ms): whether this request's activity is due a touch. */
+  loadedAt = 0;
 
-  /** @internal Built by SessionManager. */
+  /**
+   * @internal Built by SessionManager, which hands over a record and data of the request's own
+   * (fresh copies from the store): the session owns them from here.
+   */
   constructor(
     record: SessionRecord | null,
     data: JsonObject,
@@ -55,7 +60,7 @@ export class Session<Data extends JsonObject = JsonObject> {
     transport: SessionTransport = "cookie",
   ) {
     this.#record = record;
-    this.#data = { ...data };
+    this.#data = data;
     this.#state = record ? { ...record.state } : {};
     this.client = client;
     this.presentedInvalidToken = presentedInvalidToken;

@@ -1,4 +1,5 @@
 import type { PubSub } from "../transports/pubsub.js";
+import { parseObject } from "./patch-keys.js";
 import type { CacheStats, SessionRecord } from "./store.js";
 
 export interface CacheOptions {
@@ -82,8 +83,8 @@ export class SessionCache {
     this.#entries.set(id, entry);
     return {
       ...entry.base,
-      data: JSON.parse(entry.data),
-      state: JSON.parse(entry.state),
+      data: parseObject(entry.data),
+      state: parseObject(entry.state),
       meta: JSON.parse(entry.meta),
     };
   }

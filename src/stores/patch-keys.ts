@@ -29,3 +29,11 @@ export function applyKeys(target: JsonObject, unset: readonly string[] = [], set
 function define(object: JsonObject, key: string, value: unknown): void {
   Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
 }
+
+/**
+ * A stored JSON object as a fresh value. Most sessions hold no data or state at all: "{}" needs
+ * no parser. JSON.parse defines `__proto__` as an own key, so such keys survive.
+ */
+export function parseObject(json: string): JsonObject {
+  return json === "{}" ? {} : JSON.parse(json);
+}

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
-import { changesData, changesState } from "./patch-keys.js";
+import { changesData, changesState, parseObject } from "./patch-keys.js";
 import { checkTableName, openDatabase, prepareDatabase } from "./sqlite-schema.js";
 import { sqliteUserState } from "./sqlite-user-state.js";
 import type { CompleteStore, CreateOptions, CreateResult, PatchResult, SessionPatch, SessionRecord } from "./store.js";
@@ -275,8 +275,8 @@ function decode(row: Row): SessionRecord {
     authenticatedAt,
     persistent: row[8] === 1,
     version: row[9],
-    data: JSON.parse(row[10]),
-    state: JSON.parse(row[11]),
+    data: parseObject(row[10]),
+    state: parseObject(row[11]),
     updatedAt: row[12],
     meta: JSON.parse(row[13]),
   };
