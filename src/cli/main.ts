@@ -14,6 +14,7 @@ Usage:
               [--max-sessions-per-user N] [--secure] [--allowed-origin URL]... [--workers N]
               [--bind-user-agent] [--trust-proxy [HOPS]] [--audit-log PATH|-] [--data-dir ./data]
               [--cookie-name N] [--cookie-domain D] [--same-site lax|strict|none]
+              [--admin-token T]
   stint sessions list [--user NAME] [--store URL] [--json]
   stint sessions revoke (ID | --user NAME | --all) [--store URL]
   stint cleanup [--store URL]

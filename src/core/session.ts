@@ -1,3 +1,4 @@
+import type { SessionTransport } from "../protocol.js";
 import type { JsonObject, SessionRecord } from "../stores/store.js";
 
 /** Who is asking: remembered as device facts when a session is created. */
@@ -33,10 +34,17 @@ export class Session<Data extends JsonObject = JsonObject> {
   #identity: PendingIdentity = { kind: "none" };
   #destroyed = false;
   #persistRequested = false;
+  #issuedToken: string | null = null;
   /** The client of this request (User-Agent, address). */
   readonly client: ClientContext;
-  /** A cookie was sent but named no live session: answer with a clearing cookie. */
+  /** A token was sent but named no live session: a cookie is then answered with a clearing one. */
   readonly presentedInvalidToken: boolean;
+  /**
+   * How this session's token travels: "cookie" (browsers) or "bearer" (`Authorization: Bearer`,
+   * for mobile apps, tools and services: no CSRF or Origin check, since nothing attaches it on
+   * its own; a new token is handed to the code, never set as a cookie).
+   */
+  readonly transport: SessionTransport;
   /** @internal When it was loaded (epoch ms): whether this request's activity is due a touch. */
   loadedAt = 0;
 
@@ -44,12 +52,19 @@ export class Session<Data extends JsonObject = JsonObject> {
    * @internal Built by SessionManager, which hands over a record and data of the request's own
    * (fresh copies from the store): the session owns them from here.
    */
-  constructor(record: SessionRecord | null, data: JsonObject, client: ClientContext, presentedInvalidToken: boolean) {
+  constructor(
+    record: SessionRecord | null,
+    data: JsonObject,
+    client: ClientContext,
+    presentedInvalidToken: boolean,
+    transport: SessionTransport = "cookie",
+  ) {
     this.#record = record;
     this.#data = data;
     this.#state = record ? { ...record.state } : {};
     this.client = client;
     this.presentedInvalidToken = presentedInvalidToken;
+    this.transport = transport;
   }
 
   /** The public id, or null while the session exists only in this request. */
@@ -123,6 +138,17 @@ export class Session<Data extends JsonObject = JsonObject> {
   }
 
   /**
+   * Removes every key of the server-only data and of the state (seed 003's `clear_session`,
+   * seed 000's `session.clear()`), written as a patch of unset keys: the session, its user
+   * and its cookie stay. A key another request adds meanwhile is kept.
+   */
+  clear(): this {
+    for (const key of Object.keys(this.#data)) this.unset(key as keyof Data & string);
+    for (const key of Object.keys(this.#state)) this.unsetState(key);
+    return this;
+  }
+
+  /**
    * Sign a user in: at commit the session gets a new id and secret (the old token dies), the
    * server-only data and CSRF token of the old session do not carry over, its state does.
    */
@@ -144,6 +170,15 @@ export class Session<Data extends JsonObject = JsonObject> {
     this.#destroyed = true;
     return this;
   }
+  /**
+   * The new `<id>.<secret>` after a commit that issued one to a bearer session (a sign-in or a
+   * rotation), for the code to hand to its client; null otherwise. A cookie session's token
+   * only ever travels in `Set-Cookie`.
+   */
+  get issuedToken(): string | null {
+    return this.#issuedToken;
+  }
+
   /** Store the session even if nothing was written (e.g. a CSRF token was handed out). */
   persist(): this {
     this.#persistRequested = true;
@@ -175,8 +210,9 @@ export class Session<Data extends JsonObject = JsonObject> {
     return this.#changes;
   }
   /** @internal After a commit: the stored record is the new baseline. */
-  committed(record: SessionRecord | null): void {
+  committed(record: SessionRecord | null, issuedToken: string | null = null): void {
     this.#record = record;
+    this.#issuedToken = issuedToken;
     if (record) {
       this.#state = { ...record.state };
     }
@@ -217,7 +253,7 @@ function assertKey(key: string): void {
 }
 
 /** Session values must survive JSON: refuse functions, symbols, bigints and cycles early. */
-function assertJsonValue(value: unknown): void {
+export function assertJsonValue(value: unknown): void {
   if (value === undefined) throw new TypeError("Session values cannot be undefined: use unset().");
   const problem = jsonProblem(value, new Set(), 0);
   if (problem) throw new TypeError(`Session values must be plain JSON: ${problem}.`);

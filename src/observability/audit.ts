@@ -7,7 +7,7 @@ export interface AuditLogger {
 }
 
 /** Routine events that would drown the audit log: they go to metrics only. */
-const QUIET = new Set<StintEvent["type"]>(["touched", "state_changed"]);
+const QUIET = new Set<StintEvent["type"]>(["touched", "state_changed", "user_state_changed"]);
 const WARNINGS = new Set<StintEvent["type"]>([
   "csrf_failed",
   "origin_rejected",
@@ -15,6 +15,7 @@ const WARNINGS = new Set<StintEvent["type"]>([
   "login_failed",
   "data_invalid",
   "record_damaged",
+  "admin_denied",
 ]);
 
 /**

@@ -131,6 +131,9 @@ export function fallbackStore(guardedPrimary: Store, fallback: Store = memorySto
         () => fallback.scan?.(options) ?? Promise.resolve([]),
       ),
     ...(primary.pubsub && { pubsub: primary.pubsub }),
+    // A user's state outlives sessions: it is never kept in memory only, so during an outage
+    // it fails closed (503) rather than forking into a copy that would be lost.
+    ...(primary.userState && { userState: primary.userState }),
     health: async (): Promise<StoreHealth> => {
       const probe = await primary.health().catch(() => ({ ok: false, latencyMs: 0 }));
       return probe.ok ? probe : { ok: true, latencyMs: probe.latencyMs, detail: "degraded" };

@@ -4,6 +4,8 @@ import { access, link, mkdir, open, readdir, readFile, rename, rmdir, stat, unli
 import { join, resolve } from "node:path";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { applyPatch } from "./apply-patch.js";
+import { fileUserState } from "./file-user-state.js";
+import { KeyedLocks } from "./keyed-locks.js";
 import { parseStored } from "./record-check.js";
 import type { CompleteStore, SessionRecord } from "./store.js";
 
@@ -24,6 +26,7 @@ const PARALLEL_READS = 16;
  *   <directory>/sessions/<hex of id>.json   the record (secretHash only, never the secret),
  *                                           mode 0600, mtime set to expiresAt
  *   <directory>/users/<sha256 of user>/<hex of id>   one empty marker per session of a user
+ *   <directory>/user-state/<sha256 of user>.json     the user's state (file-user-state.ts)
  *
  * Writes go to a temporary file in the same directory, then rename (patch) or link (create,
  * which fails if the id exists), so a reader sees the old or the new record, never half of
@@ -42,6 +45,7 @@ export function fileStore(options: FileStoreOptions): CompleteStore {
   const usersDir = join(root, "users");
   prepareDirectory(root, sessionsDir, usersDir);
   const locks = new KeyedLocks();
+  const userState = fileUserState(root, guard);
 
   const sessionPath = (id: string) => join(sessionsDir, `${hexOf(id)}.json`);
   const userDir = (userId: string) => join(usersDir, createHash("sha256").update(userId).digest("hex"));
@@ -261,6 +265,8 @@ export function fileStore(options: FileStoreOptions): CompleteStore {
       });
     },
 
+    userState,
+
     async health() {
       const started = performance.now();
       try {
@@ -347,30 +353,6 @@ async function mapLimit<T, R>(items: readonly T[], task: (item: T) => Promise<R>
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, items.length) }, worker));
   return results;
-}
-
-/**
- * In-process async locks by key. Acquisition order is always the user's lock, then session
- * locks, so two operations never wait on each other in a cycle.
- */
-class KeyedLocks {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(key: string | undefined, task: () => Promise<T>): Promise<T> {
-    if (key === undefined) return task();
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    await previous;
-    try {
-      return await task();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
 }
 
 /** File system failures (EACCES, ENOSPC, EIO, …) become StoreUnavailableError: fail closed. */

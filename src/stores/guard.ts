@@ -1,7 +1,7 @@
 import { StintError, StoreConflictError, type StoreFailure, StoreUnavailableError } from "../core/errors.js";
 import { logStoreFailure } from "./failure-log.js";
 import { recordProblem } from "./record-check.js";
-import type { ScanOptions, SessionRecord, Store } from "./store.js";
+import type { ScanOptions, SessionRecord, Store, UserStateStore } from "./store.js";
 
 const HEALTH_WORDS: ReadonlySet<string> = new Set<StoreFailure>(["timeout", "unreachable", "closed", "error"]);
 
@@ -101,7 +101,7 @@ export function guardStore(store: Store, options: GuardOptions = {}): Store {
     return usable;
   };
 
-  const { count, scan, pubsub, peek, cache } = store;
+  const { count, scan, pubsub, peek, cache, userState } = store;
   const usable = (records: SessionRecord[]) =>
     records.every((record) => recordProblem(record) === null) ? records : refuseDamaged(records);
 
@@ -131,6 +131,7 @@ export function guardStore(store: Store, options: GuardOptions = {}): Store {
       },
     }),
     ...(cache && { cache }),
+    ...(userState && { userState: guardUserState(userState, guard) }),
     // A store's own health may describe a failure in its driver's words: they go to the log,
     // and the report keeps a fixed word (API.md: health never carries a driver's message).
     health: async () => {
@@ -147,5 +148,16 @@ export function guardStore(store: Store, options: GuardOptions = {}): Store {
       }
     },
     close: () => store.close(),
+  };
+}
+
+function guardUserState(
+  userState: UserStateStore,
+  guard: <T>(operation: string, call: () => Promise<T>) => Promise<T>,
+): UserStateStore {
+  return {
+    get: (userId) => guard("userState.get", () => userState.get(userId)),
+    patch: (userId, patch) => guard("userState.patch", () => userState.patch(userId, patch)),
+    delete: (userId) => guard("userState.delete", () => userState.delete(userId)),
   };
 }

@@ -1,4 +1,5 @@
 import { StoreConflictError } from "../core/errors.js";
+import { memoryUserState } from "./memory-user-state.js";
 import { applyKeys, changesData, changesState } from "./patch-keys.js";
 import { parseStored } from "./record-check.js";
 import type { CompleteStore, SessionRecord } from "./store.js";
@@ -25,6 +26,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
   // the least recently used one.
   const records = new Map<string, Stored>();
   const byUser = new Map<string, Set<string>>();
+  const userState = memoryUserState();
 
   const live = (id: string, now: number): Stored | undefined => {
     const record = records.get(id);
@@ -164,6 +166,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
         .map(thaw);
     },
 
+    userState,
+
     async health() {
       return { ok: true, latencyMs: 0 };
     },
@@ -171,6 +175,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
     async close() {
       records.clear();
       byUser.clear();
+      userState.clear();
     },
   };
 }

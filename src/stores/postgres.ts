@@ -4,9 +4,11 @@ import { StintError, StoreConflictError, StoreUnavailableError } from "../core/e
 import { type PostgresListenConnection, postgresPubSub } from "../transports/postgres.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
 import { changesData, changesState } from "./patch-keys.js";
+import { escapeJson, escapeKey, memberSizes, unescapeJson } from "./postgres-json.js";
 import { checkTableName, migrate, type PostgresQueryable, statements } from "./postgres-schema.js";
+import { postgresUserState } from "./postgres-user-state.js";
 import { parseStored } from "./record-check.js";
-import type { CompleteStore, JsonObject, PatchResult, SessionPatch, SessionRecord } from "./store.js";
+import type { CompleteStore, PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
 export type { PostgresQueryable } from "./postgres-schema.js";
 
@@ -267,6 +269,8 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
     pubsub,
     ...(cache && { cache }),
 
+    userState: postgresUserState(pool, table, guard),
+
     async close() {
       cache?.close();
       await pubsub.close();
@@ -282,44 +286,6 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
  */
 function storable(id: string): boolean {
   return !id.includes("\u0000");
-}
-
-/*
- * jsonb cannot hold U+0000 (PostgreSQL text cannot), yet JSON strings may. Inside the JSON
- * text sent and read back, `\u0000` is written as U+E000 "0" and a literal U+E000 as two of
- * them; nothing else changes, so data stays plain, queryable jsonb.
- */
-const ESCAPE = "\uE000";
-
-function escapeJson(json: string): string {
-  if (!json.includes("\\u0000") && !json.includes(ESCAPE)) return json;
-  // Backslash pairs are consumed first, so an escaped backslash before "u0000" is kept.
-  return json
-    .replaceAll(ESCAPE, ESCAPE + ESCAPE)
-    .replace(/\\(\\|u0000)/g, (match, escaped: string) => (escaped === "\\" ? match : `${ESCAPE}0`));
-}
-
-function unescapeJson(json: string): string {
-  if (!json.includes(ESCAPE)) return json;
-  return json.replace(/\uE000(\uE000|0)/g, (_, next: string) => (next === ESCAPE ? ESCAPE : "\\u0000"));
-}
-
-/** A key as stored in jsonb, for `-`: the same escape as escapeJson applies inside JSON. */
-function escapeKey(key: string): string {
-  if (!key.includes("\u0000") && !key.includes(ESCAPE)) return key;
-  return key.replaceAll(ESCAPE, ESCAPE + ESCAPE).replaceAll("\u0000", `${ESCAPE}0`);
-}
-
-/** Bytes each member adds to JSON.stringify of its object: `"key":value` plus one separator. */
-function memberSizes(object: JsonObject): Record<string, number> {
-  const sizes: Record<string, number> = {};
-  for (const [key, value] of Object.entries(object)) {
-    const json = JSON.stringify(value);
-    if (json === undefined) continue;
-    const bytes = Buffer.byteLength(JSON.stringify(key)) + Buffer.byteLength(json) + 2;
-    Object.defineProperty(sizes, key, { value: bytes, enumerable: true, configurable: true, writable: true });
-  }
-  return sizes;
 }
 
 function encode(record: SessionRecord): unknown[] {

@@ -5,6 +5,7 @@ import { type RedisPubSubClient, redisPubSub } from "../transports/redis.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
 import { parseStored } from "./record-check.js";
 import { type RedisScript, scripts } from "./redis-scripts.js";
+import { redisUserState } from "./redis-user-state.js";
 import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
 
 /**
@@ -226,6 +227,8 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
 
     pubsub,
     ...(cache && { cache }),
+
+    userState: redisUserState(client, base, guard),
 
     async close() {
       cache?.close();

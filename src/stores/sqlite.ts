@@ -3,6 +3,7 @@ import { StintError, StoreConflictError, StoreUnavailableError } from "../core/e
 import { applyPatch } from "./apply-patch.js";
 import { parseStored, recordProblem } from "./record-check.js";
 import { checkTableName, openDatabase, prepareDatabase } from "./sqlite-schema.js";
+import { sqliteUserState } from "./sqlite-user-state.js";
 import type { CompleteStore, CreateOptions, CreateResult, PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
 export interface SqliteStoreOptions {
@@ -59,6 +60,7 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     throw error;
   }
   const sql = statements(db, `"${table}"`);
+  const userState = sqliteUserState(db, table, (call) => guard(call, db));
 
   const createTx = db.transaction((record: SessionRecord, options: CreateOptions): CreateResult => {
     const { maxPerUser, replace, now } = options;
@@ -163,6 +165,8 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
       ) as Row[];
       return rows.map(decode);
     },
+
+    userState,
 
     async health() {
       const started = performance.now();

@@ -1,4 +1,4 @@
-import { type PubSub, Topics } from "./pubsub.js";
+import { InFlight, type PubSub, Topics } from "./pubsub.js";
 
 /** A connection held for LISTEN (a pg `Client` of its own). */
 export interface PostgresListenConnection {
@@ -27,6 +27,7 @@ const RECONNECT_MS = 500;
  */
 export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
   const topics = new Topics();
+  const sending = new InFlight();
   let listener: { connection: PostgresListenConnection; drop(error?: unknown): void } | undefined;
   let started = false;
   let closed = false;
@@ -71,7 +72,7 @@ export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
 
   return {
     publish: (topic, message) => {
-      if (!closed) pool.query("SELECT pg_notify($1, $2)", [topic, message]).catch(() => undefined);
+      if (!closed) sending.track(pool.query("SELECT pg_notify($1, $2)", [topic, message]));
     },
     subscribe: (topic, notify) => {
       const { remove, opened } = topics.add(topic, notify);
@@ -97,6 +98,8 @@ export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
       topics.setLink(false);
       topics.clear();
       listener?.drop();
+      // A revocation published just before closing (the CLI's) still goes out before the pool ends.
+      await sending.settled();
     },
   };
 }

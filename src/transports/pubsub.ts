@@ -78,3 +78,25 @@ export class Topics {
     this.#link.clear();
   }
 }
+
+/**
+ * Publishes still on their way: `close()` waits for them, so an event published just before
+ * (a revocation by the CLI, which exits right after) is not lost with the connection. A failed
+ * publish is dropped, as every publish is best effort.
+ */
+export class InFlight {
+  readonly #pending = new Set<Promise<unknown>>();
+
+  track(sending: Promise<unknown>): void {
+    const settled = sending.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.add(settled);
+    void settled.then(() => this.#pending.delete(settled));
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all([...this.#pending]);
+  }
+}

@@ -1,4 +1,4 @@
-import { type PubSub, Topics } from "./pubsub.js";
+import { InFlight, type PubSub, Topics } from "./pubsub.js";
 
 /** A connection that listens: what ioredis' `duplicate()` gives (a `Redis` or a `Cluster`). */
 export interface RedisSubscriberConnection {
@@ -22,6 +22,7 @@ export interface RedisPubSubClient {
  */
 export function redisPubSub(client: RedisPubSubClient): PubSub {
   const topics = new Topics();
+  const sending = new InFlight();
   let subscriber: RedisSubscriberConnection | undefined;
   let closed = false;
 
@@ -53,7 +54,7 @@ export function redisPubSub(client: RedisPubSubClient): PubSub {
 
   return {
     publish: (topic, message) => {
-      if (!closed) client.publish(topic, message).catch(() => undefined);
+      if (!closed) sending.track(client.publish(topic, message));
     },
     subscribe: (topic, listener) => {
       const { remove, opened } = topics.add(topic, listener);
@@ -80,6 +81,8 @@ export function redisPubSub(client: RedisPubSubClient): PubSub {
       topics.setLink(false);
       topics.clear();
       subscriber?.disconnect();
+      // A revocation published just before closing (the CLI's) still goes out.
+      await sending.settled();
     },
   };
 }

@@ -4,6 +4,7 @@ import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { Redis } from "ioredis";
 import { sqliteUserStore } from "stint/accounts";
 import { makeRecord } from "stint/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -241,6 +242,29 @@ describe("stint serve", () => {
     }
   });
 
+  it("opens the admin API with --admin-token or STINT_ADMIN_TOKEN, and keeps it off (404) without", async () => {
+    const token = "cli-admin-token-0123456789abcdefghijklmnopqrstuvwxyz";
+    const path = "/api/admin/users/u_nobody/sessions";
+    const withToken = await startServe(["--port", String(await freePort())], {
+      cwd: tempDir(),
+      env: { STINT_ADMIN_TOKEN: token },
+    });
+    try {
+      const tool = browserOn(withToken.url, "Ops");
+      expect((await tool.get(path, { headers: { authorization: `Bearer ${token}` } })).body).toEqual({ sessions: [] });
+      expect((await tool.get(path, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    } finally {
+      expect(await withToken.stop()).toEqual({ code: 0, signal: null });
+    }
+    const without = await startServe(["--port", String(await freePort())], { cwd: tempDir() });
+    try {
+      const answer = await browserOn(without.url).get(path, { headers: { authorization: `Bearer ${token}` } });
+      expect(answer.status).toBe(404);
+    } finally {
+      expect(await without.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it("a bad duration is a usage error naming the flag, from a flag or its environment variable", async () => {
     const cwd = tempDir();
     const fromFlag = await runCli(["serve", "--port", "0", "--idle-timeout", "5w"], { cwd });
@@ -326,6 +350,41 @@ describe.skipIf(!inject("redisUrl"))("stint serve --workers 2 on Redis", () => {
       expect(exit).toEqual({ code: 0, signal: null });
     }
     for (const pid of workers) expect(isRunning(pid)).toBe(false);
+  });
+
+  it("sessions revoke publishes the revocation over Redis: a running server's open stream ends at once", async () => {
+    const cwd = tempDir();
+    const server = await startServe(["--port", String(await freePort()), "--store", redis.url], { cwd });
+    const listener = new Redis(redis.url);
+    const published: string[] = [];
+    listener.on("message", (_channel, message) => published.push(message));
+    await listener.subscribe("stint:events");
+    try {
+      const browser = browserOn(server.url, "Laptop");
+      const registered = await browser.post("/api/auth/register", { username: "carol", password: PASSWORD });
+      expect(registered.status).toBe(201);
+      const sessionId = registered.body.session.id;
+      const stream = await openEventStream(server.url, { cookie: browser.cookieHeader, userAgent: "Laptop" });
+      try {
+        const revoked = await runCli(["sessions", "revoke", sessionId, "--store", redis.url], { cwd });
+        expect(revoked.code).toBe(0);
+        expect(revoked.stdout.trim()).toBe("Revoked 1 session.");
+        const exited = performance.now();
+        // Not the streams' 5 s re-check: the CLI itself published the event before it exited.
+        expect(published.map((message) => JSON.parse(message))).toContainEqual({
+          sessionId,
+          type: "revoked",
+          data: {},
+        });
+        const event = await stream.next("revoked", 2_000);
+        expect(event.at - exited).toBeLessThan(1_000);
+      } finally {
+        stream.close();
+      }
+    } finally {
+      await listener.quit();
+      expect(await server.stop()).toEqual({ code: 0, signal: null });
+    }
   });
 
   it("fails once, without forking, on a bad flag; and exits when it cannot start, never hangs", async () => {

@@ -154,6 +154,40 @@ function describeTwoServers(name: string, available: boolean, startBackend: () =
       }
     });
 
+    it("a user-state change through A reaches every stream of that user on B within a second", async () => {
+      const { browser: laptop, username } = await register(a);
+      const phone = await signIn(b, username);
+      const streams = await Promise.all(
+        [laptop, phone.browser].map((device) =>
+          openEventStream(b.url, { cookie: device.cookieHeader, userAgent: device.userAgent }),
+        ),
+      );
+      try {
+        const patched = await laptop.patch("/api/user/state", { set: { theme: "dark" } });
+        expect(patched.status).toBe(200);
+        for (const stream of streams) {
+          const event = await stream.next("user-state", EVENTUALLY_MS);
+          expect(event.data).toEqual({ version: patched.body.version });
+        }
+        expect((await phone.browser.get("/api/user/state")).body.state).toEqual({ theme: "dark" });
+      } finally {
+        for (const stream of streams) stream.close();
+      }
+    });
+
+    it("server-side control in process A (stint.sessions) reaches the session's stream on B", async () => {
+      const { browser, sessionId } = await register(a);
+      const stream = await openEventStream(b.url, { cookie: browser.cookieHeader, userAgent: browser.userAgent });
+      try {
+        const record = await a.stint.sessions.patchState(sessionId, { set: { platform: "mastodon" } });
+        expect((await stream.next("state", EVENTUALLY_MS)).data).toEqual({ version: record.version });
+        expect(await a.stint.sessions.revoke(sessionId)).toBe(true);
+        await stream.next("revoked", EVENTUALLY_MS);
+      } finally {
+        stream.close();
+      }
+    });
+
     it("2×25 concurrent state PATCHes of different keys through A and B lose nothing", async () => {
       const { browser: onA } = await register(a);
       const onB = sameBrowserOn(onA, b);

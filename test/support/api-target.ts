@@ -24,6 +24,8 @@ export interface RemoteHost {
   start(test: {
     clock: FakeClock;
     logLines: string[];
+    /** The admin API's token, or null for none. */
+    adminToken: string | null;
   }): Promise<{ baseUrl: string; fetch: Fetcher; close(): Promise<void> }>;
 }
 
@@ -31,6 +33,9 @@ export type Host = LocalHost | RemoteHost;
 
 /** Does this host keep sessions in a file that outlives the server? */
 export const isPersistent = (host: Host) => typeof host === "function";
+
+/** Does this host's Stint run in the test's own process (so the test may call it directly)? */
+export const isLocal = (host: Host): host is LocalHost => typeof host === "function";
 
 export interface ApiTarget {
   /** The store `GET /api/health` names. */
@@ -48,6 +53,8 @@ export interface ApiTarget {
 }
 
 export const TEST_SECRET = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+/** The admin API's token in the HTTP suite (API.md, "Administration"). */
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijklmnop";
 export const TEST_POLICY = {
   idleTimeout: 30 * MINUTE,
   absoluteTimeout: 8 * HOUR,
@@ -58,8 +65,14 @@ export const TEST_POLICY = {
 export const TEST_HASHER_COSTS = { memoryCost: 1024, timeCost: 1 };
 export const TEST_HASHER = createPasswordHasher(TEST_HASHER_COSTS);
 
-export async function startTarget(host: Host): Promise<ApiTarget> {
-  if (typeof host !== "function") return startRemoteTarget(host);
+export interface TargetOptions {
+  /** The admin API's token; null leaves the admin API off. Default TEST_ADMIN_TOKEN. */
+  adminToken?: string | null;
+}
+
+export async function startTarget(host: Host, options: TargetOptions = {}): Promise<ApiTarget> {
+  if (typeof host !== "function") return startRemoteTarget(host, options);
+  const { adminToken = TEST_ADMIN_TOKEN } = options;
   const dir = mkdtempSync(join(tmpdir(), "stint-api-"));
   const dbPath = join(dir, "stint.db");
   const clock = new FakeClock();
@@ -82,6 +95,7 @@ export async function startTarget(host: Host): Promise<ApiTarget> {
       accounts: createAccounts({ users: sqliteUserStore({ database: database! }), hasher: TEST_HASHER, clock }),
       auditLog: logger,
       heartbeatMs: 500,
+      ...(adminToken === null ? {} : { adminToken }),
     });
   };
 
@@ -110,10 +124,11 @@ export async function startTarget(host: Host): Promise<ApiTarget> {
   return target;
 }
 
-async function startRemoteTarget(host: RemoteHost): Promise<ApiTarget> {
+async function startRemoteTarget(host: RemoteHost, options: TargetOptions): Promise<ApiTarget> {
   const clock = new FakeClock();
   const logLines: string[] = [];
-  const served = await host.start({ clock, logLines });
+  const { adminToken = TEST_ADMIN_TOKEN } = options;
+  const served = await host.start({ clock, logLines, adminToken });
   const elsewhere = () => new Error(`The Stint runs in ${host.runtime}, not in this process.`);
   return {
     storeKind: host.store,

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { RemoteHost } from "./api-target.js";
-import { TEST_HASHER_COSTS, TEST_POLICY, TEST_SECRET } from "./api-target.js";
+import { TEST_ADMIN_TOKEN, TEST_HASHER_COSTS, TEST_POLICY, TEST_SECRET } from "./api-target.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 // Inside node_modules: the bundle finds the packages it leaves out (argon2's native module) there.
@@ -41,10 +41,11 @@ export async function startProcess(
   command: string,
   args: string[],
   onLine: (line: string) => void = () => undefined,
+  adminToken: string | null = TEST_ADMIN_TOKEN,
 ): Promise<{ child: ChildProcess; baseUrl: string; stop(): Promise<void> }> {
   const child = spawn(command, args, {
     cwd: root,
-    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", STINT_TEST_OPTIONS: testOptions() },
+    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", STINT_TEST_OPTIONS: testOptions(adminToken) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -84,8 +85,9 @@ export async function startProcess(
 }
 
 /** The options of api-target.ts's Stint, for a server in another runtime. */
-function testOptions(): string {
-  return JSON.stringify({ secret: TEST_SECRET, ...TEST_POLICY, heartbeatMs: 500, hasher: TEST_HASHER_COSTS });
+function testOptions(adminToken: string | null): string {
+  const admin = adminToken === null ? {} : { adminToken };
+  return JSON.stringify({ secret: TEST_SECRET, ...TEST_POLICY, heartbeatMs: 500, hasher: TEST_HASHER_COSTS, ...admin });
 }
 
 /**
@@ -98,10 +100,10 @@ export function runtimeHost(runtime: "bun" | "deno", bundle: () => Promise<strin
   return {
     runtime,
     store: "memory",
-    async start({ clock, logLines }) {
+    async start({ clock, logLines, adminToken }) {
       const file = await bundle();
       const args = runtime === "deno" ? ["run", "--allow-all", "--no-prompt", file] : [file];
-      const server = await startProcess(binary, args, (line) => logLines.push(line));
+      const server = await startProcess(binary, args, (line) => logLines.push(line), adminToken);
       let sentTime: number | null = null;
       return {
         baseUrl: server.baseUrl,

@@ -46,6 +46,7 @@ export const serveFlags: Record<string, FlagSpec> = {
   "cookie-name": { type: "string", env: "STINT_COOKIE_NAME" },
   "cookie-domain": { type: "string", env: "STINT_COOKIE_DOMAIN" },
   "same-site": { type: "string", env: "STINT_SAME_SITE" },
+  "admin-token": { type: "string", env: "STINT_ADMIN_TOKEN" },
 };
 
 /** Every store call is bounded: past this, 503 instead of a hang. */
@@ -184,6 +185,7 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
       fingerprint: { bindUserAgent: flags["bind-user-agent"] === true },
       accounts: createAccounts({ users: backend.users }),
       auditLog,
+      adminToken: stringFlag(flags, "admin-token"),
     }),
   );
   const { trustProxy } = settings;

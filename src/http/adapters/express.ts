@@ -76,7 +76,10 @@ export function stintExpress<Data extends JsonObject>(stint: StintHost<Data>): [
   return [
     async function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
       if (isStintPath(req.path)) return serveApi(req, res);
-      req.session = (await stint.load(req.headers.cookie, new ExpressClient(req))) as StintSession<JsonObject>;
+      req.session = (await stint.load(
+        { cookie: req.headers.cookie, authorization: req.headers.authorization },
+        new ExpressClient(req),
+      )) as StintSession<JsonObject>;
       owners.set(req, host);
       commitBeforeEnd(host, req.session as StintSession<JsonObject>, res, sendWebResponse);
       next();

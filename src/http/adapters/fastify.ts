@@ -45,10 +45,13 @@ async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOpti
   fastify.decorateRequest("session", null as unknown as StintSession<StintSessionData>);
   fastify.addHook("onRequest", async (request) => {
     if (isStintPath(request.url.split("?", 1)[0] ?? "/")) return;
-    request.session = await stint.load(request.headers.cookie, {
-      ip: request.ip,
-      userAgent: request.headers["user-agent"],
-    });
+    request.session = await stint.load(
+      { cookie: request.headers.cookie, authorization: request.headers.authorization },
+      {
+        ip: request.ip,
+        userAgent: request.headers["user-agent"],
+      },
+    );
     owners.set(request, stint as unknown as StintHost<JsonObject>);
   });
   fastify.addHook("onSend", async (request, reply, payload) => {

@@ -44,7 +44,10 @@ export function stintHono<Data extends JsonObject>(
   return async function stintMiddleware(c, next) {
     const ip = getConnInfo?.(c).remote.address ?? null;
     if (isStintPath(c.req.path)) return stint.handler(await unreadRequest(c), { ip });
-    const session = await stint.load(c.req.header("cookie"), { ip, userAgent: c.req.header("user-agent") });
+    const session = await stint.load(
+      { cookie: c.req.header("cookie"), authorization: c.req.header("authorization") },
+      { ip, userAgent: c.req.header("user-agent") },
+    );
     c.set("session", session);
     owners.set(c, stint as unknown as StintHost<JsonObject>);
     await next();

@@ -39,7 +39,10 @@ export function stintKoa(stint: StintHost<StintSessionData>): Middleware {
   const host = stint as unknown as StintHost<JsonObject>;
   return async function stintMiddleware(ctx: Context, next: Next) {
     if (isStintPath(ctx.path)) return serveApi(stint, ctx);
-    const session = await stint.load(ctx.get("cookie"), { ip: ctx.ip || null, userAgent: ctx.get("user-agent") });
+    const session = await stint.load(
+      { cookie: ctx.get("cookie"), authorization: ctx.get("authorization") || null },
+      { ip: ctx.ip || null, userAgent: ctx.get("user-agent") },
+    );
     ctx.session = session;
     owners.set(ctx, host);
     await next();

@@ -280,7 +280,10 @@ export function nodeSessions<Data extends JsonObject>(
 ) {
   return {
     async load(request: IncomingMessage, response?: ServerResponse): Promise<Session<Data>> {
-      const session = await stint.load(request.headers.cookie, clientOf(request, options.trustProxy));
+      const session = await stint.load(
+        { cookie: request.headers.cookie, authorization: request.headers.authorization },
+        clientOf(request, options.trustProxy),
+      );
       if (response) {
         commitBeforeEnd(stint as StintHost<JsonObject>, session as Session<JsonObject>, response, sendWebResponse);
       }

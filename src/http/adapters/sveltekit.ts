@@ -44,7 +44,10 @@ export function stintHandle(stint: StintHost<StintSessionData>): Handle {
     const ip = clientAddress(event);
     if (isStintPath(event.url.pathname)) return stint.handler(event.request, { ip });
     const headers = event.request.headers;
-    const session = await stint.load(headers.get("cookie"), { ip, userAgent: headers.get("user-agent") });
+    const session = await stint.load(
+      { cookie: headers.get("cookie"), authorization: headers.get("authorization") },
+      { ip, userAgent: headers.get("user-agent") },
+    );
     event.locals.session = session;
     owners.set(event.locals, host);
     return commitWebAnswer(host, session as StintSession<JsonObject>, await resolve(event));

@@ -41,6 +41,12 @@ const koaApp: AppHost = async (stint) => {
     }),
   );
   app.use(
+    route("POST", "/clear", requireCsrf(), (ctx) => {
+      ctx.session.clear();
+      ctx.status = 204;
+    }),
+  );
+  app.use(
     route("POST", "/fail", requireCsrf(), (ctx) => {
       ctx.session.set("visits", 999);
       throw new Error("the handler failed");
