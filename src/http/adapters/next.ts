@@ -81,7 +81,10 @@ export function stintNext(stint: StintHost<StintSessionData>, options: StintNext
     /** An app route handler with `context.session`, committed after it answered below 400. */
     route<Context>(handler: SessionRouteHandler<Context>) {
       return async function stintRoute(request: Request, context: Context): Promise<Response> {
-        const credentials = { cookie: request.headers.get("cookie"), authorization: request.headers.get("authorization") };
+        const credentials = {
+          cookie: request.headers.get("cookie"),
+          authorization: request.headers.get("authorization"),
+        };
         const session = await stint.load(credentials, {
           ip: clientAddress(request) ?? null,
           userAgent: request.headers.get("user-agent"),
