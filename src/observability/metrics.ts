@@ -107,7 +107,7 @@ function instruments(prom: typeof PromClient, probes: MetricProbes) {
     // The cache counts for itself; a scrape copies its totals.
     const total = (name: keyof CacheStats, help: string) =>
       new Counter({
-        name: `stint_cache_${name}_total`,
+        name: `stint_cache_${name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}_total`,
         help,
         registers: [registry],
         collect() {
@@ -119,6 +119,7 @@ function instruments(prom: typeof PromClient, probes: MetricProbes) {
     total("misses", "Session reads that went to the store and may fill the cache.");
     total("invalidations", "Cached sessions dropped because a change was announced.");
     total("bypasses", "Session reads sent to the store because the invalidation link was down.");
+    total("linkDrops", "Times the invalidation link was found down and the cache emptied.");
     new Gauge({
       name: "stint_cache_entries",
       help: "Sessions held in this process's cache.",

@@ -48,7 +48,7 @@ export class SessionCache {
   /** Bumped whenever the link drops: a read begun before cannot be cached after. */
   #epoch = 0;
   #bytes = 0;
-  readonly #stats = { hits: 0, misses: 0, invalidations: 0, bypasses: 0 };
+  readonly #stats = { hits: 0, misses: 0, invalidations: 0, bypasses: 0, linkDrops: 0 };
   readonly #stop: Array<() => void>;
 
   constructor(pubsub: PubSub, topic: string, nonce: string, options: CacheOptions = {}) {
@@ -61,7 +61,9 @@ export class SessionCache {
     this.#stop = [
       pubsub.subscribe(topic, (message) => this.#announced(message)),
       pubsub.onLink((up) => {
-        if (!up) this.#drop();
+        if (up) return;
+        this.#stats.linkDrops++;
+        this.#drop();
       }),
     ];
   }

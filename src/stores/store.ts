@@ -105,6 +105,8 @@ export interface CacheStats {
   invalidations: number;
   /** Reads sent straight to the store because the invalidation link was down. */
   bypasses: number;
+  /** Times the invalidation link was found down (everything cached was dropped each time). */
+  linkDrops: number;
   entries: number;
   bytes: number;
 }

@@ -1,4 +1,4 @@
-import { InFlight, type PubSub, Topics } from "./pubsub.js";
+import { heartbeat, InFlight, type PubSub, Topics } from "./pubsub.js";
 
 /** A connection held for LISTEN (a pg `Client` of its own). */
 export interface PostgresListenConnection {
@@ -42,9 +42,11 @@ export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
       return;
     }
     let lost = false;
+    let stopHeartbeat = () => {};
     const drop = (error?: unknown) => {
       if (lost) return;
       lost = true;
+      stopHeartbeat();
       if (listener?.connection === connection) listener = undefined;
       topics.setLink(false);
       // Destroyed, not returned to the pool: it may be half-dead.
@@ -68,6 +70,8 @@ export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
     if (closed) return drop();
     listener = { connection, drop };
     topics.setLink(true);
+    // A connection that stopped answering is dropped, and another opened.
+    stopHeartbeat = heartbeat(() => connection.query("SELECT 1"), drop);
   };
 
   return {

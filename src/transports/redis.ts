@@ -1,11 +1,13 @@
-import { InFlight, type PubSub, Topics } from "./pubsub.js";
+import { heartbeat, InFlight, type PubSub, Topics } from "./pubsub.js";
 
 /** A connection that listens: what ioredis' `duplicate()` gives (a `Redis` or a `Cluster`). */
 export interface RedisSubscriberConnection {
   subscribe(...channels: string[]): Promise<unknown>;
+  /** Allowed on a subscribed connection: its answer proves the link still delivers. */
+  ping(): Promise<unknown>;
   on(event: "message", listener: (channel: string, message: string) => void): unknown;
   on(event: "ready" | "close" | "end" | "reconnecting" | "error", listener: (...args: unknown[]) => void): unknown;
-  disconnect(): void;
+  disconnect(reconnect?: boolean): void;
 }
 
 /** The commands the pub/sub needs of the store's client, typed structurally (ioredis fits). */
@@ -25,6 +27,7 @@ export function redisPubSub(client: RedisPubSubClient): PubSub {
   const sending = new InFlight();
   let subscriber: RedisSubscriberConnection | undefined;
   let closed = false;
+  let stopHeartbeat = () => {};
 
   const listen = (connection: RedisSubscriberConnection) => {
     const names = topics.names;
@@ -50,6 +53,15 @@ export function redisPubSub(client: RedisPubSubClient): PubSub {
     for (const event of ["close", "end", "reconnecting"] as const) connection.on(event, () => topics.setLink(false));
     // Failures show as a link down; an unhandled "error" event would crash the process.
     connection.on("error", () => undefined);
+    // A link that stopped answering is down, and is made again.
+    stopHeartbeat = heartbeat(
+      () => connection.ping(),
+      () => {
+        if (subscriber !== connection || closed || !topics.up) return;
+        topics.setLink(false);
+        connection.disconnect(true);
+      },
+    );
   };
 
   return {
@@ -78,6 +90,7 @@ export function redisPubSub(client: RedisPubSubClient): PubSub {
     },
     close: async () => {
       closed = true;
+      stopHeartbeat();
       topics.setLink(false);
       topics.clear();
       subscriber?.disconnect();
