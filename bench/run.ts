@@ -13,6 +13,7 @@ import type { Results } from "./lib/results.js";
 import { Services } from "./lib/services.js";
 import { checkTargets } from "./lib/targets.js";
 import { runBrowserTabs } from "./scenarios/browser-tabs.js";
+import { runCacheLag } from "./scenarios/cache-lag.js";
 import { runHttpLogin } from "./scenarios/http-login.js";
 import { readGroups, runHttpRead } from "./scenarios/http-read.js";
 import { changingGroups, runHttpWrite } from "./scenarios/http-write.js";
@@ -53,6 +54,7 @@ async function main() {
     const read = await step("read requests", () => runHttpRead(run));
     const write = await step("write requests", () => runHttpWrite(run));
     const login = await step("login requests", () => runHttpLogin(run));
+    const cacheLag = await step("cache invalidation lag", () => runCacheLag(run));
     // Store operations and the memory store's heap are counts, not timings: they run while the
     // browser tabs sit idle (see scenarios/browser-tabs.ts).
     let storeOps: StoreOpsRow[] = [];
@@ -83,6 +85,7 @@ async function main() {
       read,
       write,
       login,
+      cacheLag,
       storeOps,
       scale,
       memoryStore,

@@ -14,6 +14,7 @@ const entries = {
   server: "bench/servers/child.ts",
   scale: "bench/workers/scale.ts",
   memory: "bench/workers/memory-store.ts",
+  lag: "bench/workers/cache-lag.ts",
 } as const;
 export type BundleEntry = keyof typeof entries;
 

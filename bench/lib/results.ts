@@ -1,5 +1,6 @@
 /** Everything a run measured: written to bench/results/latest.json and rendered from there. */
 import type { BrowserTabsResult } from "../scenarios/browser-tabs.js";
+import type { LagResult } from "../scenarios/cache-lag.js";
 import type { StoreOpsRow } from "../scenarios/store-ops.js";
 import type { ValidationResult } from "../scenarios/validation.js";
 import type { MemoryResult } from "../workers/memory-store.js";
@@ -19,6 +20,7 @@ export interface Results {
   read: RouteComparison;
   write: RouteComparison;
   login: RouteComparison;
+  cacheLag: LagResult[];
   storeOps: StoreOpsRow[];
   scale: { results: ScaleResult[]; missing: string[] };
   memoryStore: MemoryResult;

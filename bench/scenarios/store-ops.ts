@@ -8,6 +8,7 @@ import { labelOf } from "../lib/labels.js";
 import { measureOnce, perRequest } from "../lib/measure.js";
 import { stintOn } from "../lib/requests.js";
 import type { Route, VariantSpec } from "../servers/common.js";
+import { ROUND_TRIPS } from "../servers/stint.js";
 
 export interface StoreOpsRow {
   key: string;
@@ -19,6 +20,8 @@ export interface StoreOpsRow {
   writes: number;
   /** Redis commands per request, by command, as the server counted them (Redis only). */
   redis: Record<string, number> | null;
+  /** Commands the Stint server sent to Redis per request: round trips (Redis only). */
+  roundTrips: number | null;
 }
 
 const VARIANTS: VariantSpec[] = [
@@ -44,14 +47,16 @@ export async function runStoreOps(run: RunContext): Promise<{ rows: StoreOpsRow[
       const tally = await measureOnce(slot, { amount: run.profile.opsRequests, connections: 4 }, redis);
       const per = (counts: Record<string, number>) =>
         Object.fromEntries(Object.entries(counts).map(([name, count]) => [name, perRequest(count, tally)]));
+      const { [ROUND_TRIPS]: sent, ...calls } = tally.calls;
       rows.push({
         key: server.key,
         label: labelOf(server.spec),
         route,
         requests: tally.requests,
-        calls: per(tally.calls),
+        calls: per(calls),
         writes: perRequest(tally.writes, tally),
         redis: server.spec.store === "redis" ? per(tally.redis) : null,
+        roundTrips: server.spec.store === "redis" && sent !== undefined ? perRequest(sent, tally) : null,
       });
     }
   }

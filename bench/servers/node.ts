@@ -1,6 +1,7 @@
 /**
  * node:http without sessions (the common baseline) and Stint through its node adapter, as
- * examples/node.ts uses it: load, guard, change, commit before the head is written.
+ * examples/node.ts uses it: load (given the response), guard, change; the adapter commits
+ * before the head is written.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { assertSession, StintError } from "stint";
@@ -31,14 +32,14 @@ export async function startStint(context: VariantContext): Promise<RunningVarian
   const app = async (request: IncomingMessage, response: ServerResponse) => {
     const route = routeOf(request.method, request.url);
     if (!route) return void response.writeHead(404).end();
-    const session = await sessions.load(request);
+    // As the README writes it: given the response, the session is committed before the head.
+    const session = await sessions.load(request, response);
     try {
       if (route === "read") assertSession(session, { authenticated: true });
       else if (route === "write") {
         assertSession(session);
         session.set("counter", nextCounter());
       } else session.login(USER_ID);
-      await sessions.commit(response, session);
     } catch (error) {
       if (!(error instanceof StintError)) throw error;
       return void response.writeHead(error.status).end();

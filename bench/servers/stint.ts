@@ -17,7 +17,7 @@ export async function openStore(kind: StoreKind, context: VariantContext): Promi
       return sqliteStore({ path: join(context.dir, "stint.db") });
     case "redis": {
       const { redisStore } = await import("stint/redis");
-      return redisStore({ url: required(context.redisUrl, "Redis"), prefix: `${name}:` });
+      return redisStore({ client: await countedRedis(required(context.redisUrl, "Redis")), prefix: `${name}:` });
     }
     case "postgres": {
       const { postgresStore } = await import("stint/postgres");
@@ -31,8 +31,29 @@ export async function benchStint(context: VariantContext): Promise<{ stint: Stin
   const store = countingStore(await openStore(context.spec.store ?? "memory", context));
   return {
     stint: createStint({ store, secret: SECRET }),
-    counters: { calls: () => ({ ...store.calls }), writes: store.writes },
+    counters: { calls: () => ({ ...store.calls, [ROUND_TRIPS]: roundTrips }), writes: store.writes },
   };
+}
+
+/** Where the Redis round trips of a server are reported among its store calls. */
+export const ROUND_TRIPS = "redis round trips";
+let roundTrips = 0;
+
+/**
+ * An ioredis client like the one `redisStore({ url })` opens, whose every command sent to
+ * Redis (a round trip, whatever a script runs inside it) is counted. Its pub/sub connection
+ * (a duplicate) is not.
+ */
+async function countedRedis(url: string) {
+  const { Redis } = await import("ioredis");
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (command, stream) => {
+    roundTrips++;
+    return send(command, stream);
+  };
+  await new Promise((resolve) => client.once("ready", resolve));
+  return client;
 }
 
 function required(url: string | undefined, what: string): string {

@@ -90,8 +90,8 @@ export interface Stint<Data extends JsonObject = JsonObject> extends StintHost<D
 const startedAt = Date.now();
 /** App routes count as activity (API.md); only the API's passive routes do not. */
 const ACTIVITY: CommitOptions = Object.freeze({ activity: true });
-/** What a request that changed nothing commits: no cookie, and no store call. */
-const noCookies = (): Promise<string[]> => Promise.resolve([]);
+/** What a request that changed nothing commits, at once: no cookie, and no store call. */
+const NO_COOKIES: readonly string[] = Object.freeze([]);
 
 /**
  * Builds Stint: the session engine on a store, the HTTP API, the event stream, metrics, the
@@ -239,7 +239,7 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     commit: (session: Session<Data>, commitOptions: CommitOptions = ACTIVITY) =>
       manager.needsCommit(session, commitOptions)
         ? manager.commit(session, commitOptions).then((result) => result.setCookies)
-        : noCookies(),
+        : NO_COOKIES,
     assertCsrf: (session, request) => assertCsrf(manager, session, request, origins),
     csrfToken: (session) => manager.csrfToken(session),
     health,

@@ -99,41 +99,73 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
    * only the way it was issued: a bearer token in a cookie, or a cookie's in `Authorization`,
    * names no session.
    */
-  async load(
+  /**
+   * The session a token names, or a new unsaved one: at once when the store can answer from
+   * memory (the memory and SQLite stores, a cache hit), else a promise. One store read; no
+   * write unless the session turns out to be expired (then it is deleted) or bound and
+   * fingerprint-mismatched. Never throws: a failure is a rejected promise.
+   */
+  load(
     token: string | undefined | null,
     context: ClientContext = {},
     options: { transport?: SessionTransport } = {},
-  ): Promise<Session<Data>> {
+  ): Session<Data> | Promise<Session<Data>> {
     const { transport = "cookie" } = options;
-    const none = (presented: boolean) => new Session<Data>(null, {}, context, presented, transport);
-    const parsed = parseToken(token);
-    if (!parsed) return none(typeof token === "string" && token.length > 0);
-    const now = this.clock.now();
-    // A hit in this process's memory needs no round trip (and no promise of the store's).
-    const known = this.#store.peek?.(parsed.id, now);
-    const record = known !== undefined ? known : await this.#store.get(parsed.id, now);
-    if (!record || !verifySecret(parsed.secret, record.secretHash)) return none(true);
-    if ((record.meta.transport ?? "cookie") !== transport) return none(true);
+    try {
+      const parsed = parseToken(token);
+      if (!parsed) return this.#none(context, typeof token === "string" && token.length > 0, transport);
+      const now = this.clock.now();
+      // A hit in this process's memory needs no round trip, and no promise.
+      const known = this.#store.peek?.(parsed.id, now);
+      if (known !== undefined) return this.#accept(known, parsed.secret, context, transport, now);
+      return this.#store
+        .get(parsed.id, now)
+        .then((record) => this.#accept(record, parsed.secret, context, transport, now));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #none(context: ClientContext, presented: boolean, transport: SessionTransport): Session<Data> {
+    return new Session<Data>(null, {}, context, presented, transport);
+  }
+
+  /** The session of a record the token named (or null), checked: at once unless a write or a schema must run. */
+  #accept(
+    record: SessionRecord | null,
+    secret: string,
+    context: ClientContext,
+    transport: SessionTransport,
+    now: number,
+  ): Session<Data> | Promise<Session<Data>> {
+    if (!record || !verifySecret(secret, record.secretHash)) return this.#none(context, true, transport);
+    if ((record.meta.transport ?? "cookie") !== transport) return this.#none(context, true, transport);
     // Expiry from the stored timestamps, whatever the store's own TTL says.
     if (now >= Math.min(record.expiresAt, expiryOf(this.policy, record))) {
-      await this.#store.delete(record.id).catch(() => false);
-      this.events.emit("expired", { sessionId: record.id, userId: record.userId }, now);
-      return none(true);
+      return this.#store
+        .delete(record.id)
+        .catch(() => false)
+        .then(() => {
+          this.events.emit("expired", { sessionId: record.id, userId: record.userId }, now);
+          return this.#none(context, true, transport);
+        });
     }
     if (!this.#fingerprint.accepts(record, context, now)) {
-      await this.#store.delete(record.id);
-      this.events.emit("revoked", { sessionId: record.id, userId: record.userId, reason: "fingerprint" }, now);
-      return none(true);
+      return this.#store.delete(record.id).then(() => {
+        this.events.emit("revoked", { sessionId: record.id, userId: record.userId, reason: "fingerprint" }, now);
+        return this.#none(context, true, transport);
+      });
     }
-    let data = record.data;
-    if (this.#schema) {
-      const checked = await checkData(this.#schema, record.data, this.#defaults);
+    const open = (data: JsonObject) => {
+      const session = new Session<Data>(record, data, context, false, transport);
+      session.loadedAt = now;
+      return session;
+    };
+    if (!this.#schema) return open(record.data);
+    return checkData(this.#schema, record.data, this.#defaults).then((checked) => {
       if (!checked.ok) this.events.emit("data_invalid", { sessionId: record.id, issues: checked.issues }, now);
-      data = checked.data;
-    }
-    const session = new Session<Data>(record, data, context, false, transport);
-    session.loadedAt = now;
-    return session;
+      return open(checked.data);
+    });
   }
 
   /**

@@ -22,7 +22,7 @@ export interface Visitor {
 export async function visit(context: DemoContext, request: IncomingMessage): Promise<Visitor> {
   const { stint } = context;
   const session = await stint.load(request.headers.cookie, clientOf(request, context.trustProxy));
-  const cookies = await stint.commit(session, { activity: true });
+  const cookies = [...(await stint.commit(session, { activity: true }))];
   const csrfToken = session.isNew || session.isDestroyed ? null : stint.csrfToken(session);
   return { session, cookies, csrfToken };
 }

@@ -5,6 +5,9 @@ import type { SessionCredentials } from "./credentials.js";
 import type { GuardedRequest } from "./guards.js";
 import type { StintHandler } from "./handler.js";
 
+/** A value now, or a promise of it: `await` takes both. */
+export type MaybePromise<T> = T | Promise<T>;
+
 /**
  * What a framework adapter needs of Stint, and all it may use: the API as a Web handler, the
  * cheap per-request load and commit for the app's own routes, the CSRF guard and the
@@ -19,11 +22,19 @@ export interface StintHost<Data extends JsonObject = JsonObject> {
   /**
    * The session of a request: from its `Cookie` header (a string), or from its `Cookie` and
    * `Authorization` headers (`{ cookie, authorization }`: a bearer token then works too, and
-   * both at once throw BadRequestError). No Web Request is built: the hot path.
+   * both at once reject with BadRequestError). No Web Request is built: the hot path. Await
+   * it: the session comes at once when the store answers from memory (memory, SQLite, a cache
+   * hit), so most reads cost no promise; otherwise it is a promise.
    */
-  load(credentials: string | null | undefined | SessionCredentials, client?: ClientContext): Promise<Session<Data>>;
-  /** Writes what the request changed; the `Set-Cookie` values to send. */
-  commit(session: Session<Data>, options?: CommitOptions): Promise<string[]>;
+  load(
+    credentials: string | null | undefined | SessionCredentials,
+    client?: ClientContext,
+  ): MaybePromise<Session<Data>>;
+  /**
+   * Writes what the request changed; the `Set-Cookie` values to send. Await it: a request that
+   * changed nothing (most reads) gets its empty list at once.
+   */
+  commit(session: Session<Data>, options?: CommitOptions): MaybePromise<readonly string[]>;
   /** For unsafe methods, the Origin check, then the session's CSRF token (403 otherwise). */
   assertCsrf(session: Session<Data>, request: GuardedRequest): void;
   /** The session's CSRF token (it has one once stored). */

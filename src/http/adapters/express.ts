@@ -13,6 +13,7 @@ import { isStintPath } from "../handler.js";
 import type { StintHost } from "../host.js";
 import { errorResponse } from "../json.js";
 import {
+  credentialsOf,
   keepEarlierCookies,
   refusedMethodAnswer,
   requestOrigin,
@@ -74,15 +75,19 @@ export function stintExpress<Data extends JsonObject>(stint: StintHost<Data>): [
   };
 
   return [
-    async function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
-      if (isStintPath(req.path)) return serveApi(req, res);
-      req.session = (await stint.load(
-        { cookie: req.headers.cookie, authorization: req.headers.authorization },
-        new ExpressClient(req),
-      )) as StintSession<JsonObject>;
-      owners.set(req, host);
-      commitBeforeEnd(host, req.session as StintSession<JsonObject>, res, sendWebResponse);
-      next();
+    function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
+      if (isStintPath(req.path)) return serveApi(req, res).catch(next);
+      const ready = (session: StintSession<JsonObject>) => {
+        req.session = session;
+        owners.set(req, host);
+        commitBeforeEnd(host, session, res, sendWebResponse);
+        next();
+      };
+      const loaded = host.load(credentialsOf(req), new ExpressClient(req));
+      // A session answered from memory goes on at once: the route then runs, and usually answers,
+      // inside the request's own event.
+      if (loaded instanceof Promise) loaded.then(ready, next);
+      else ready(loaded);
     },
     function stintBodyErrors(error: unknown, req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
       const failure = error as { type?: unknown; status?: unknown; body?: unknown };
@@ -122,7 +127,7 @@ class ExpressClient implements ClientContext {
 export async function commitSession(req: ExpressRequest, res: ExpressResponse, options?: CommitOptions): Promise<void> {
   if (res.headersSent) throw new Error("commitSession() must run before the response is sent.");
   const cookies = await owners.get(req).commit(req.session as StintSession<JsonObject>, options);
-  if (cookies.length > 0) res.append("Set-Cookie", cookies);
+  if (cookies.length > 0) res.append("Set-Cookie", [...cookies]);
 }
 
 /** The seeds' `@require_session`: 401 `no_session` unless there is a stored (signed-in) session. */

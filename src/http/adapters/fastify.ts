@@ -3,8 +3,8 @@ import type { Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import { isStintPath } from "../handler.js";
 import type { StintHost } from "../host.js";
-import { refusedMethodAnswer, requestOrigin, toWebRequest } from "./node.js";
-import { commitAfterRoute, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
+import { credentialsOf, refusedMethodAnswer, requestOrigin, toWebRequest } from "./node.js";
+import { type CommitOutcome, commitAfterRoute, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type `request.session`: `declare module "stint/adapters/fastify" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -43,25 +43,34 @@ const owners = sessionOwners<FastifyRequest>("register stintFastify first");
 async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOptions): Promise<void> {
   const streams = new Set<AbortController>();
   fastify.decorateRequest("session", null as unknown as StintSession<StintSessionData>);
-  fastify.addHook("onRequest", async (request) => {
-    if (isStintPath(request.url.split("?", 1)[0] ?? "/")) return;
-    request.session = await stint.load(
-      { cookie: request.headers.cookie, authorization: request.headers.authorization },
-      {
-        ip: request.ip,
-        userAgent: request.headers["user-agent"],
-      },
-    );
-    owners.set(request, stint as unknown as StintHost<JsonObject>);
+  const host = stint as unknown as StintHost<JsonObject>;
+  // Callback hooks, not async ones: a session answered from memory costs no promise.
+  fastify.addHook("onRequest", (request, _reply, done) => {
+    if (isStintPath(request.url.split("?", 1)[0] ?? "/")) return done();
+    const ready = (session: StintSession<JsonObject>) => {
+      request.session = session as StintSession<StintSessionData>;
+      owners.set(request, host);
+      done();
+    };
+    const loaded = host.load(credentialsOf(request.raw), {
+      ip: request.ip,
+      userAgent: request.headers["user-agent"],
+    });
+    if (loaded instanceof Promise) loaded.then(ready, done);
+    else ready(loaded);
   });
-  fastify.addHook("onSend", async (request, reply, payload) => {
+  fastify.addHook("onSend", (request, reply, payload, done) => {
     const session = request.session as StintSession<JsonObject> | null;
-    if (!session) return payload;
-    const outcome = await commitAfterRoute(owners.get(request), session, reply.statusCode);
-    // Fastify unpacks a Response payload into status, headers and body.
-    if ("failure" in outcome) return outcome.failure;
-    if (outcome.cookies.length > 0) reply.header("set-cookie", outcome.cookies);
-    return payload;
+    if (!session) return done(null, payload);
+    const send = (outcome: CommitOutcome) => {
+      // Fastify unpacks a Response payload into status, headers and body.
+      if ("failure" in outcome) return done(null, outcome.failure);
+      if (outcome.cookies.length > 0) reply.header("set-cookie", [...outcome.cookies]);
+      done(null, payload);
+    };
+    const outcome = commitAfterRoute(owners.get(request), session, reply.statusCode);
+    if (outcome instanceof Promise) outcome.then(send, done);
+    else send(outcome);
   });
   // Open event streams would keep `close()` waiting for ever.
   fastify.addHook("preClose", async () => {

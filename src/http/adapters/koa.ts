@@ -49,7 +49,7 @@ export function stintKoa(stint: StintHost<StintSessionData>): Middleware {
     const outcome = await commitAfterRoute(host, session as StintSession<JsonObject>, ctx.status);
     // Koa 3 takes a Response as the body: its status and headers replace the route's.
     if ("failure" in outcome) ctx.body = outcome.failure;
-    else if (outcome.cookies.length > 0) ctx.append("Set-Cookie", outcome.cookies);
+    else if (outcome.cookies.length > 0) ctx.append("Set-Cookie", [...outcome.cookies]);
   };
 }
 

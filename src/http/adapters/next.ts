@@ -108,7 +108,9 @@ export function stintNext(stint: StintHost<StintSessionData>, options: StintNext
       if (!session) {
         const token = store.get(stint.cookie.name)?.value;
         const userAgent = (await headers()).get("user-agent");
-        session = stint.load(token === undefined ? null : `${stint.cookie.name}=${token}`, { ip: null, userAgent });
+        session = Promise.resolve(
+          stint.load(token === undefined ? null : `${stint.cookie.name}=${token}`, { ip: null, userAgent }),
+        );
         loaded.set(store, session);
       }
       return session;

@@ -6,8 +6,9 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { CommitOptions } from "../../core/manager.js";
 import type { ClientContext, Session } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
+import type { SessionCredentials } from "../credentials.js";
 import { isStintPath, unroutableAnswer } from "../handler.js";
-import type { StintHost } from "../host.js";
+import type { MaybePromise, StintHost } from "../host.js";
 import { MAX_JSON_DEPTH } from "../json.js";
 import { appendSetCookie, commitBeforeEnd } from "./shared.js";
 
@@ -51,10 +52,38 @@ function forwarded(request: IncomingMessage, name: string, hops: number): string
 
 /** The client of a node:http request: its socket's address, or a trusted proxy's word for it. */
 export function clientOf(request: IncomingMessage, trustProxy: TrustProxy = false): ClientContext {
-  const claimed = forwarded(request, "x-forwarded-for", proxyHops(trustProxy));
+  return { ip: addressOf(request, proxyHops(trustProxy)), userAgent: request.headers["user-agent"] ?? null };
+}
+
+function addressOf(request: IncomingMessage, hops: number): string | null {
+  const claimed = forwarded(request, "x-forwarded-for", hops);
   // Only an address is kept: it is shown in the device list and counted by the limits.
-  const ip = claimed && isIP(claimed) ? claimed : request.socket.remoteAddress || null;
-  return { ip, userAgent: request.headers["user-agent"] ?? null };
+  return claimed && isIP(claimed) ? claimed : request.socket.remoteAddress || null;
+}
+
+/**
+ * The client of an app route's request, its address worked out only when Stint needs it (a
+ * new session, the network fingerprint), not on every read. A class, not an object literal
+ * with a getter: cheaper than what it saves.
+ */
+class NodeClient implements ClientContext {
+  readonly userAgent: string | null;
+  readonly #request: IncomingMessage;
+  readonly #hops: number;
+  constructor(request: IncomingMessage, hops: number) {
+    this.#request = request;
+    this.#hops = hops;
+    this.userAgent = request.headers["user-agent"] ?? null;
+  }
+  get ip(): string | null {
+    return addressOf(this.#request, this.#hops);
+  }
+}
+
+/** The request's credentials: the Cookie header alone unless a bearer token may come too. */
+export function credentialsOf(request: IncomingMessage): string | undefined | SessionCredentials {
+  const { cookie, authorization } = request.headers;
+  return authorization === undefined ? cookie : { cookie, authorization };
 }
 
 /**
@@ -278,16 +307,18 @@ export function nodeSessions<Data extends JsonObject>(
   stint: StintHost<Data>,
   options: { trustProxy?: TrustProxy } = {},
 ) {
+  const host = stint as unknown as StintHost<JsonObject>;
+  const hops = proxyHops(options.trustProxy);
   return {
-    async load(request: IncomingMessage, response?: ServerResponse): Promise<Session<Data>> {
-      const session = await stint.load(
-        { cookie: request.headers.cookie, authorization: request.headers.authorization },
-        clientOf(request, options.trustProxy),
-      );
-      if (response) {
-        commitBeforeEnd(stint as StintHost<JsonObject>, session as Session<JsonObject>, response, sendWebResponse);
-      }
-      return session;
+    /** Await it: the session comes at once when the store answers from memory. */
+    load(request: IncomingMessage, response?: ServerResponse): MaybePromise<Session<Data>> {
+      const loaded = stint.load(credentialsOf(request), new NodeClient(request, hops));
+      if (!response) return loaded;
+      const watch = (session: Session<Data>) => {
+        commitBeforeEnd(host, session as Session<JsonObject>, response, sendWebResponse);
+        return session;
+      };
+      return loaded instanceof Promise ? loaded.then(watch) : watch(loaded);
     },
     async commit(response: ServerResponse, session: Session<Data>, commitOptions?: CommitOptions): Promise<void> {
       const cookies = await stint.commit(session, commitOptions);

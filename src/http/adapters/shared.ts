@@ -3,7 +3,7 @@ import { StintError } from "../../core/errors.js";
 import type { Session } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import { assertSession, csrfBodyToken, type GuardedRequest } from "../guards.js";
-import type { StintHost } from "../host.js";
+import type { MaybePromise, StintHost } from "../host.js";
 import { errorResponse } from "../json.js";
 
 /**
@@ -71,18 +71,31 @@ export function refusal(check: () => void): Response | null {
  * that fails changes nothing). The `Set-Cookie` values, or the error answer that replaces the
  * route's when the commit fails (store down, state too large, a stale version).
  */
-export async function commitAfterRoute(
+export function commitAfterRoute(
   stint: StintHost<JsonObject>,
   session: Session<JsonObject>,
   status: number,
-): Promise<{ cookies: string[] } | { failure: Response }> {
-  if (status >= 400) return { cookies: [] };
+): MaybePromise<CommitOutcome> {
+  if (status >= 400) return NOTHING_COMMITTED;
+  let committed: MaybePromise<readonly string[]>;
   try {
-    return { cookies: await stint.commit(session) };
+    committed = stint.commit(session);
   } catch (error) {
-    if (error instanceof StintError) return { failure: errorResponse(error) };
-    throw error;
+    return failed(error);
   }
+  // Most requests changed nothing: their answer goes out at once, inside the request's event.
+  if (!(committed instanceof Promise)) return committed.length === 0 ? NOTHING_COMMITTED : { cookies: committed };
+  return committed.then((cookies) => ({ cookies }), failed);
+}
+
+/** The cookies a committed route's answer carries, or the error answer that replaces it. */
+export type CommitOutcome = { cookies: readonly string[] } | { failure: Response };
+
+const NOTHING_COMMITTED: CommitOutcome = Object.freeze({ cookies: Object.freeze([]) });
+
+function failed(error: unknown): CommitOutcome {
+  if (error instanceof StintError) return { failure: errorResponse(error) };
+  throw error;
 }
 
 /**
@@ -192,25 +205,33 @@ export function commitBeforeEnd(
       finish();
       return this;
     }
-    commitAfterRoute(stint, session, response.statusCode).then(
-      (outcome) => {
-        if ("failure" in outcome && !response.headersSent) {
-          heldHead = null;
-          response.removeHeader("content-length");
-          response.removeHeader("content-type");
-          return send(outcome.failure, response);
-        }
-        releaseHead("cookies" in outcome ? outcome.cookies : []);
-        if ("cookies" in outcome && outcome.cookies.length > 0 && !response.headersSent) {
-          appendSetCookie(response, outcome.cookies);
-        }
-        finish();
-      },
-      (error: unknown) => {
+    const answer = (outcome: CommitOutcome) => {
+      if ("failure" in outcome && !response.headersSent) {
+        heldHead = null;
+        response.removeHeader("content-length");
+        response.removeHeader("content-type");
+        return void send(outcome.failure, response);
+      }
+      releaseHead("cookies" in outcome ? outcome.cookies : []);
+      if ("cookies" in outcome && outcome.cookies.length > 0 && !response.headersSent) {
+        appendSetCookie(response, outcome.cookies);
+      }
+      finish();
+    };
+    let outcome: MaybePromise<CommitOutcome>;
+    try {
+      outcome = commitAfterRoute(stint, session, response.statusCode);
+    } catch (error) {
+      outcome = Promise.reject(error);
+    }
+    // Nothing to commit (most reads): the answer goes out now, not a promise later.
+    if (!(outcome instanceof Promise)) answer(outcome);
+    else {
+      outcome.then(answer, (error: unknown) => {
         console.error("stint: committing the session failed", error);
         response.destroy();
-      },
-    );
+      });
+    }
     return this;
   } as typeof end;
 }
