@@ -101,6 +101,8 @@ export function fallbackStore(guardedPrimary: Store, fallback: Store = memorySto
         () => fallback.scan?.(options) ?? Promise.resolve([]),
       ),
     ...(primary.pubsub && { pubsub: primary.pubsub }),
+    // Ids the primary mints are ids the memory fallback takes as well.
+    ...(primary.newId && { newId: primary.newId.bind(primary) }),
     health: async (): Promise<StoreHealth> => {
       const probe = await primary.health().catch(() => ({ ok: false, latencyMs: 0 }));
       return probe.ok ? probe : { ok: true, latencyMs: probe.latencyMs, detail: "degraded" };

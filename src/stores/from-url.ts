@@ -13,7 +13,7 @@ export interface OpenedStore {
 
 /**
  * Turns a store URL (API.md: `memory:`, `sqlite:./data/stint.db`, `file:./data/sessions`,
- * `redis://…`, `postgres://…`) into a Store. Drivers of remote stores are loaded only when
+ * `redis://…`, `redis+cluster://host:port,…`, `postgres://…`) into a Store. Drivers of remote stores are loaded only when
  * used. Throws, naming the accepted forms, on anything else.
  */
 export async function openStoreUrl(url: string): Promise<OpenedStore> {
@@ -37,23 +37,24 @@ export async function openStoreUrl(url: string): Promise<OpenedStore> {
     }
     case "redis:":
     case "rediss:":
+    case "redis+cluster:":
       return { store: (await import("./redis.js")).redisStore({ url }) };
     case "postgres:":
     case "postgresql:":
       return { store: (await import("./postgres.js")).postgresStore({ url }) };
     default:
       throw new TypeError(
-        `Unsupported store URL ${JSON.stringify(redact(url))}: use memory:, sqlite:PATH, file:DIR, redis://… or postgres://….`,
+        `Unsupported store URL ${JSON.stringify(redact(url))}: use memory:, sqlite:PATH, file:DIR, redis://…, redis+cluster://… or postgres://….`,
       );
   }
 }
 
 /** A URL with any password replaced, for messages and logs. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
 }
 
-const REDIS = new Set(["redis:", "rediss:"]);
+const REDIS = new Set(["redis:", "rediss:", "redis+cluster:"]);
 const POSTGRES = new Set(["postgres:", "postgresql:"]);
 
 /** Do processes using this store URL share its sessions and events (workers, servers)? */

@@ -63,7 +63,7 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
       );
     });
 
-  const { count, scan, pubsub, peek, cache } = store;
+  const { count, scan, pubsub, peek, cache, newId } = store;
   return {
     kind: store.kind,
     create: (record, options) => guard("create", () => store.create(record, options)),
@@ -80,6 +80,7 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
     // Answers from memory never wait, so there is nothing to bound.
     ...(peek && { peek: peek.bind(store) }),
     ...(cache && { cache }),
+    ...(newId && { newId: newId.bind(store) }),
     health: async () => {
       try {
         return await guard("health", () => store.health());
