@@ -3,7 +3,7 @@ import { Cluster } from "ioredis";
 import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type RedisClusterPubSubClient, redisClusterPubSub } from "../transports/redis-cluster.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
-import { BUCKETS, bucketOfId, bucketOfUser, bucketTag, idInBucket } from "./redis-buckets.js";
+import { BUCKETS, bucketOfId, bucketOfUser, bucketTag, idInBucket, slotOfTag } from "./redis-buckets.js";
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
 import { closeClient, firstConnection, isNoScript, runScript, type ScriptClient } from "./redis-connection.js";
 import { layoutScripts, type RedisScript } from "./redis-scripts.js";
@@ -25,6 +25,8 @@ export interface RedisClusterStoreClient extends ScriptClient, RedisClusterPubSu
   get(key: string): Promise<string | null>;
   zcount(key: string, min: string | number, max: string | number): Promise<number>;
   ping(): Promise<string>;
+  /** CLUSTER NODES, when a change waited for a replica in vain (keyless: any node answers). */
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
   pipeline(): RedisClusterPipeline;
 }
 
@@ -114,10 +116,13 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
     runScript(client, script, [declared], [key.base(bucket), nonce, ...args]);
 
   /**
-   * A script whose change the user is told about, in one pipeline with `WAIT 1` and `ROLE`
-   * (the same connection, so WAIT counts this write): the answer comes once a replica has
-   * it. A NOSCRIPT answer sends the whole pipeline again with EVAL, keeping WAIT after the
-   * write.
+   * A script whose change the user is told about, in one pipeline with `WAIT 1` (the same
+   * connection, so WAIT counts this write): the answer comes once a replica has it. A
+   * NOSCRIPT answer sends the whole pipeline again with EVAL, keeping WAIT after the write.
+   * When no replica acknowledged in time, the cluster's view decides: a replica that could be
+   * promoted (frozen, slow, briefly disconnected) would promote a past without this change,
+   * so the answer is 503; with none (after a failover, before the old master rejoins) no
+   * failover can undo it, and the change stands.
    */
   const durable = async (script: RedisScript, bucket: number, declared: string, args: (string | number)[]) => {
     if (replicaWaitMs === false) return run(script, bucket, declared, args);
@@ -126,15 +131,18 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       const pipeline = client.pipeline();
       if (full) pipeline.eval(script.source, 1, ...all);
       else pipeline.evalsha(script.sha, 1, ...all);
-      return pipeline.call("WAIT", 1, replicaWaitMs).call("ROLE").exec();
+      return pipeline.call("WAIT", 1, replicaWaitMs).exec();
     };
     let results = await send(false);
     if (isNoScript(results?.[0]?.[0])) results = await send(true);
-    const [written, waited, role] = results ?? [];
-    const failure = written?.[0] ?? waited?.[0] ?? role?.[0] ?? (written ? null : new Error("empty pipeline reply"));
+    const [written, waited] = results ?? [];
+    const failure = written?.[0] ?? waited?.[0] ?? (written ? null : new Error("empty pipeline reply"));
     if (failure) throw failure;
-    if (Number(waited?.[1]) < 1 && replicasIn(role?.[1]) > 0) {
-      throw new StoreUnavailableError(`No replica acknowledged the change within ${replicaWaitMs} ms.`);
+    if (Number(waited?.[1]) < 1) {
+      const view = String(await client.call("CLUSTER", "NODES"));
+      if (promotableReplicas(view, slotOfTag(bucketTag(bucket))) > 0) {
+        throw new StoreUnavailableError(`No replica acknowledged the change within ${replicaWaitMs} ms.`);
+      }
     }
     return written?.[1];
   };
@@ -357,9 +365,30 @@ function isClient(cluster: RedisClusterStoreOptions["cluster"]): cluster is Redi
   return !Array.isArray(cluster);
 }
 
-/** Connected replicas in a ROLE answer: `["master", offset, [[host, port, offset], …]]`. */
-function replicasIn(role: unknown): number {
-  return Array.isArray(role) && role[0] === "master" && Array.isArray(role[2]) ? role[2].length : 0;
+/**
+ * Replicas that a failover could promote for `slot`, in a CLUSTER NODES answer (`id
+ * address flags master-id ping pong epoch link slot…` a line): those of the slot's master
+ * not flagged failed. A replica merely suspected ("fail?") counts: it may be alive.
+ */
+export function promotableReplicas(view: string, slot: number): number {
+  const nodes = view
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const [id, , flags = "", master = "-", , , , , ...slots] = line.trim().split(" ");
+      return { id, flags: flags.split(","), master, slots };
+    });
+  const serves = (ranges: string[]) =>
+    ranges.some((range) => {
+      if (range.startsWith("[")) return false;
+      const [from, to = from] = range.split("-").map(Number) as [number, number?];
+      return slot >= from && slot <= to;
+    });
+  const owner = nodes.find((node) => node.flags.includes("master") && serves(node.slots));
+  if (!owner) return 0;
+  return nodes.filter(
+    (node) => node.master === owner.id && !node.flags.includes("fail") && !node.flags.includes("noaddr"),
+  ).length;
 }
 
 /**

@@ -92,6 +92,8 @@ export function countingStore(inner: Store): CountingStore {
       },
     }),
     ...(inner.pubsub && { pubsub: inner.pubsub }),
+    // Ids as the store mints them (a sharded store puts them in their user's bucket).
+    ...(inner.newId && { newId: inner.newId.bind(inner) }),
     health: () => {
       tally("health");
       return inner.health();
