@@ -268,6 +268,59 @@ describe("stint serve", () => {
   });
 });
 
+/** `stint serve --workers 2 --store <url>`: two workers sharing sessions and events, and SIGTERM stops them all. */
+async function servesFromTwoWorkers(storeUrl: string, name: string): Promise<void> {
+  const cwd = tempDir();
+  const port = await freePort();
+  const server = await startServe(["--port", String(port), "--workers", "2", "--store", storeUrl], { cwd });
+  const workers = childPids(server.child.pid as number);
+  try {
+    expect(server.url).toBe(`http://127.0.0.1:${port}`);
+    expect(server.stdout.split("\n").filter(Boolean)).toEqual([expect.stringContaining("2 workers")]);
+    expect(workers).toHaveLength(2);
+
+    // Every request on a new connection: the primary deals them out to both workers in turn.
+    const target = { baseUrl: server.url, fetch: freshConnectionFetch };
+    const browser = new TestBrowser(target);
+    const registered = await browser.post("/api/auth/register", { username: "alice", password: PASSWORD });
+    expect(registered.status).toBe(201);
+    const base = (await browser.get("/api/session/state")).body.version as number;
+    for (let i = 0; i < 10; i++) {
+      const answer = await browser.patch("/api/session/state", { set: { [`k${i}`]: i } });
+      expect(answer.status).toBe(200);
+      expect(answer.body.version).toBe(base + i + 1);
+      const info = await browser.get("/api/session");
+      expect(info.status).toBe(200);
+      expect(info.body.session.id).toBe(registered.body.session.id);
+    }
+    const state = await browser.get("/api/session/state");
+    expect(Object.keys(state.body.state)).toHaveLength(10);
+
+    // A revocation through one worker reaches a stream held by the other within a second.
+    const phone = new TestBrowser(target, "Phone");
+    const signedIn = await phone.post("/api/auth/login", { username: "alice", password: PASSWORD });
+    expect(signedIn.status).toBe(200);
+    const stream = await openEventStream(server.url, { cookie: phone.cookieHeader, userAgent: "Phone" });
+    try {
+      const sent = performance.now();
+      expect((await browser.delete(`/api/sessions/${signedIn.body.session.id}`)).status).toBe(204);
+      const revoked = await stream.next("revoked", 2_000);
+      console.info(
+        `[cli] --workers 2 on ${name}: revocation reached the stream in ${(revoked.at - sent).toFixed(1)} ms`,
+      );
+      expect(revoked.at - sent).toBeLessThan(1_000);
+    } finally {
+      stream.close();
+    }
+
+    expect(existsSync(join(cwd, "data", "users.db"))).toBe(true);
+  } finally {
+    const exit = await server.stop("SIGTERM");
+    expect(exit).toEqual({ code: 0, signal: null });
+  }
+  for (const pid of workers) expect(isRunning(pid)).toBe(false);
+}
+
 describe.skipIf(!inject("redisUrl"))("stint serve --workers 2 on Redis", () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
 
@@ -279,55 +332,8 @@ describe.skipIf(!inject("redisUrl"))("stint serve --workers 2 on Redis", () => {
     await redis?.dispose();
   });
 
-  it("serves from two workers sharing sessions and events, and SIGTERM stops them all", async () => {
-    const cwd = tempDir();
-    const port = await freePort();
-    const server = await startServe(["--port", String(port), "--workers", "2", "--store", redis.url], { cwd });
-    const workers = childPids(server.child.pid as number);
-    try {
-      expect(server.url).toBe(`http://127.0.0.1:${port}`);
-      expect(server.stdout.split("\n").filter(Boolean)).toEqual([expect.stringContaining("2 workers")]);
-      expect(workers).toHaveLength(2);
-
-      // Every request on a new connection: the primary deals them out to both workers in turn.
-      const target = { baseUrl: server.url, fetch: freshConnectionFetch };
-      const browser = new TestBrowser(target);
-      const registered = await browser.post("/api/auth/register", { username: "alice", password: PASSWORD });
-      expect(registered.status).toBe(201);
-      const base = (await browser.get("/api/session/state")).body.version as number;
-      for (let i = 0; i < 10; i++) {
-        const answer = await browser.patch("/api/session/state", { set: { [`k${i}`]: i } });
-        expect(answer.status).toBe(200);
-        expect(answer.body.version).toBe(base + i + 1);
-        const info = await browser.get("/api/session");
-        expect(info.status).toBe(200);
-        expect(info.body.session.id).toBe(registered.body.session.id);
-      }
-      const state = await browser.get("/api/session/state");
-      expect(Object.keys(state.body.state)).toHaveLength(10);
-
-      // A revocation through one worker reaches a stream held by the other within a second.
-      const phone = new TestBrowser(target, "Phone");
-      const signedIn = await phone.post("/api/auth/login", { username: "alice", password: PASSWORD });
-      expect(signedIn.status).toBe(200);
-      const stream = await openEventStream(server.url, { cookie: phone.cookieHeader, userAgent: "Phone" });
-      try {
-        const sent = performance.now();
-        expect((await browser.delete(`/api/sessions/${signedIn.body.session.id}`)).status).toBe(204);
-        const revoked = await stream.next("revoked", 2_000);
-        console.info(`[cli] --workers 2: revocation reached the stream in ${(revoked.at - sent).toFixed(1)} ms`);
-        expect(revoked.at - sent).toBeLessThan(1_000);
-      } finally {
-        stream.close();
-      }
-
-      expect(existsSync(join(cwd, "data", "users.db"))).toBe(true);
-    } finally {
-      const exit = await server.stop("SIGTERM");
-      expect(exit).toEqual({ code: 0, signal: null });
-    }
-    for (const pid of workers) expect(isRunning(pid)).toBe(false);
-  });
+  it("serves from two workers sharing sessions and events, and SIGTERM stops them all", () =>
+    servesFromTwoWorkers(redis.url, "Redis"));
 
   it("fails once, without forking, on a bad flag; and exits when it cannot start, never hangs", async () => {
     const cwd = tempDir();
@@ -354,6 +360,25 @@ describe.skipIf(!inject("redisUrl"))("stint serve --workers 2 on Redis", () => {
     } finally {
       expect(await holder.stop()).toEqual({ code: 0, signal: null });
     }
+  });
+});
+
+describe.skipIf(!inject("redisClusterUrl"))("stint serve --workers 2 on a Redis Cluster", () => {
+  it("serves from two workers sharing sessions and events, and SIGTERM stops them all", () =>
+    servesFromTwoWorkers(inject("redisClusterUrl"), "a Redis Cluster"));
+
+  it("stint stats and stint sessions list read every master", async () => {
+    const cwd = tempDir();
+    const store = ["--store", inject("redisClusterUrl")];
+    const stats = await runCli(["stats", ...store, "--json"], { cwd });
+    expect(stats.code).toBe(0);
+    const report = JSON.parse(stats.stdout);
+    expect(report.store.kind).toBe("redis-cluster");
+    expect(report.store.ok).toBe(true);
+    expect(report.sessions.active).toBeGreaterThanOrEqual(0);
+    const listed = await runCli(["sessions", "list", ...store, "--json"], { cwd });
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toHaveLength(report.sessions.active);
   });
 });
 

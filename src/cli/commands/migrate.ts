@@ -1,6 +1,7 @@
 import { openStoreUrl, redact } from "../../stores/from-url.js";
 import { migrateSessions } from "../../stores/migrate.js";
 import { type FlagSpec, readFlags, stringFlag, UsageError } from "../args.js";
+import { duration, number, type ProgressOutput, progress, terminalOutput } from "../progress.js";
 
 export const migrateFlags: Record<string, FlagSpec> = {
   from: { type: "string" },
@@ -8,8 +9,16 @@ export const migrateFlags: Record<string, FlagSpec> = {
   after: { type: "string" },
 };
 
-/** `stint migrate --from URL --to URL [--after ID]`: copy live sessions, nothing lost. */
-export async function migrateCommand(argv: string[], out: (line: string) => void = console.log): Promise<void> {
+/**
+ * `stint migrate --from URL --to URL [--after ID]`: copy live sessions, nothing lost. Shows
+ * progress while it copies (sessions copied, rate, time left) and ends with a summary.
+ */
+export async function migrateCommand(
+  argv: string[],
+  output: ProgressOutput | ((line: string) => void) = terminalOutput(),
+): Promise<void> {
+  const sink: ProgressOutput = typeof output === "function" ? { line: output } : output;
+  const out = sink.line;
   const { flags } = readFlags(argv, migrateFlags);
   const fromUrl = stringFlag(flags, "from");
   const toUrl = stringFlag(flags, "to");
@@ -24,12 +33,28 @@ export async function migrateCommand(argv: string[], out: (line: string) => void
     },
   );
   try {
+    // The live count is the total to expect (a resumed run, --after, copies fewer).
+    const total = from.store.count ? await from.store.count(Date.now()).catch(() => null) : null;
+    const shown = progress(sink, { noun: "sessions", total });
+    let lastId: string | null = null;
     const report = await migrateSessions(from.store, to.store, {
       after: stringFlag(flags, "after"),
-      onProgress: (progress) => out(`… ${progress.read} read, ${progress.copied} copied (last id ${progress.lastId})`),
+      onProgress: (sofar) => {
+        lastId = sofar.lastId;
+        shown.update(sofar.read);
+      },
+    }).catch((error: Error) => {
+      shown.finish();
+      // Where to resume from: the ids before it are copied.
+      if (lastId !== null) out(`Stopped after ${lastId}: run again with --after ${lastId} to resume.`);
+      throw error;
     });
+    const elapsed = shown.finish();
     out(
       `Migrated ${from.label} → ${to.label}: ${report.read} live sessions read, ${report.copied} copied, ${report.skipped} already there.`,
+    );
+    out(
+      `Took ${duration(elapsed / 1_000)}: ${number(Math.round((report.read * 1_000) / Math.max(1, elapsed)))} sessions a second.`,
     );
     const counted = async (store: typeof from.store) => (store.count ? String(await store.count(Date.now())) : "?");
     out(`Live sessions now: ${await counted(from.store)} in the source, ${await counted(to.store)} in the target.`);
