@@ -80,6 +80,9 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
     throw new TypeError(`redisStore: replicaWaitMs must be a positive integer or false, got ${replicaWaitMs}.`);
   }
   const timeoutMs = options.timeoutMs ?? 1_000;
+  if (replicaWaitMs !== false && !isClient(options.cluster) && replicaWaitMs >= timeoutMs) {
+    throw new TypeError(`redisStore: replicaWaitMs (${replicaWaitMs}) must stay under timeoutMs (${timeoutMs}).`);
+  }
   const own = isClient(options.cluster)
     ? null
     : ownCluster(options.cluster, { timeoutMs, username: options.username, password: options.password });

@@ -41,6 +41,8 @@ export function redisClusterPubSub(client: RedisClusterPubSubClient, options: { 
         tls,
         family,
         connectTimeout: options.timeoutMs,
+        // Named in CLIENT LIST, for operators (and tests) looking for Stint's listeners.
+        connectionName: "stint-listener",
         autoResubscribe: false,
         enableOfflineQueue: true,
         maxRetriesPerRequest: null,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Cluster } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import type { Store } from "stint";
 import {
   type RedisClusterStoreClient,
@@ -402,5 +402,45 @@ describe.skipIf(!clusterUrl)("a master SIGKILLed under load (a cluster of its ow
     await redis.waitForFailover(30_000);
     expect((await holding(server, token).get("/api/session")).status).toBe(401);
     await redis.restartNode(master.port);
+  }, 120_000);
+
+  it("stops answering from memory while its listening node is down, and never serves what changed meanwhile", async () => {
+    const [here, there] = ["here", "there"].map(() => redisStore({ url: redis.url, prefix: "listen:" }));
+    try {
+      const now = Date.now();
+      const record = makeRecord({ id: here!.newId?.("listener") as string, userId: "listener", expiresAt: now + HOUR });
+      await here!.create(record, { now });
+      await waitFor(async () => here!.pubsub?.up === true, 10_000);
+      await here!.get(record.id, now);
+      expect(here!.peek?.(record.id, now)).toStrictEqual(record);
+
+      // The node Stint listens on (any node hears every PUBLISH): found by its connection name.
+      const listening = [];
+      for (const node of await redis.nodes()) {
+        const client = new Redis({ port: node.port, lazyConnect: true, maxRetriesPerRequest: 0 });
+        client.on("error", () => {});
+        await client.connect();
+        if (String(await client.call("CLIENT", "LIST")).includes("name=stint-listener")) listening.push(node);
+        client.disconnect();
+      }
+      const node = listening[0];
+      expect(node).toBeDefined();
+      let downs = 0;
+      here!.pubsub?.onLink((up) => {
+        if (!up) downs++;
+      });
+      if (node!.role === "master") await redis.killMaster({ port: node!.port });
+      else process.kill(node!.pid, "SIGKILL");
+      await waitFor(async () => downs > 0, 10_000);
+      // Link down: nothing from memory; a revocation made meanwhile is seen by the next read.
+      expect(here!.peek?.(record.id, now)).toBeUndefined();
+      if (node!.role === "master") await redis.waitForFailover(30_000);
+      expect(await there!.deleteByUser("listener")).toEqual([record.id]);
+      await waitFor(async () => here!.pubsub?.up === true, 10_000);
+      expect(await here!.get(record.id, Date.now())).toBeNull();
+      await redis.restartNode(node!.port);
+    } finally {
+      await Promise.all([here?.close(), there?.close()]);
+    }
   }, 120_000);
 });
