@@ -13,6 +13,7 @@ import type { Results } from "./lib/results.js";
 import { Services } from "./lib/services.js";
 import { checkTargets } from "./lib/targets.js";
 import { runBrowserTabs } from "./scenarios/browser-tabs.js";
+import { runClusterSpread } from "./scenarios/cluster-spread.js";
 import { runHttpLogin } from "./scenarios/http-login.js";
 import { readGroups, runHttpRead } from "./scenarios/http-read.js";
 import { changingGroups, runHttpWrite } from "./scenarios/http-write.js";
@@ -30,14 +31,14 @@ async function main() {
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadavg();
   console.log(`Stint benchmarks (${quick ? "quick" : "full"}) — Node ${process.version}`);
-  const services = new Services({ redis: true, postgres: true });
+  const services = new Services({ redis: true, cluster: true, postgres: true });
   const pool = new ServerPool(services);
   const run: RunContext = {
     quick,
     profile: PROFILES[quick ? "quick" : "full"],
     pool,
     services,
-    redisStats: () => services.redisStats(),
+    commandStats: () => services.commandStats(),
     log: (message) => console.log(`[${elapsed()}] ${message}`),
   };
   const step = async <T>(name: string, scenario: () => Promise<T>): Promise<T> => {
@@ -64,6 +65,7 @@ async function main() {
       }),
     );
     await pool.stop();
+    const clusterSpread = await step("sessions spread over a Redis Cluster", () => runClusterSpread(run));
     const scale = await step("scale", () => runScale(run));
     if (!memoryStore) throw new Error("the memory store scenario did not run");
     const measured = {
@@ -84,6 +86,7 @@ async function main() {
       write,
       login,
       storeOps,
+      clusterSpread,
       scale,
       memoryStore,
       browserTabs,

@@ -1,5 +1,6 @@
 /** Everything a run measured: written to bench/results/latest.json and rendered from there. */
 import type { BrowserTabsResult } from "../scenarios/browser-tabs.js";
+import type { ClusterSpreadResult } from "../scenarios/cluster-spread.js";
 import type { StoreOpsRow } from "../scenarios/store-ops.js";
 import type { ValidationResult } from "../scenarios/validation.js";
 import type { MemoryResult } from "../workers/memory-store.js";
@@ -20,6 +21,8 @@ export interface Results {
   write: RouteComparison;
   login: RouteComparison;
   storeOps: StoreOpsRow[];
+  /** Null when no Redis Cluster could be started. */
+  clusterSpread: ClusterSpreadResult | null;
   scale: { results: ScaleResult[]; missing: string[] };
   memoryStore: MemoryResult;
   browserTabs: BrowserTabsResult;
