@@ -82,11 +82,12 @@ local replacing, required, pointed = ARGV[10], string.find(ARGV[11], 'r', 1, tru
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
 local replaced, away = 0, 0
 if replacing ~= '' then
-  if spread and redis.call('EXISTS', skey(replacing)) == 0 then
+  -- Every hash has expiresAt: none means no hash here.
+  local expires = redis.call('HGET', skey(replacing), 'expiresAt')
+  if spread and not expires then
     if required then return {0, 0, {}, 1} end
     away = 1
   else
-    local expires = redis.call('HGET', skey(replacing), 'expiresAt')
     if expires and tonumber(expires) > now then replaced = 1 end
     drop(replacing)
     announce({replacing})
