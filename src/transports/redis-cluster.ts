@@ -1,12 +1,25 @@
-import { Redis, type RedisOptions } from "ioredis";
+import type { ConnectionOptions } from "node:tls";
+import { Redis } from "ioredis";
 import type { PubSub } from "./pubsub.js";
 import { listeningPubSub } from "./redis.js";
 
-/** What the pub/sub needs of an ioredis `Cluster`, typed structurally. */
+/** How to reach one node, as ioredis keeps it (`Redis#options`). */
+export interface RedisNodeOptions {
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  tls?: ConnectionOptions;
+  family?: number;
+}
+
+/** What the pub/sub needs of an ioredis `Cluster`, typed structurally (no ioredis types in ours). */
 export interface RedisClusterPubSubClient {
   publish(channel: string, message: string): Promise<unknown>;
   /** The cluster's node connections (ioredis `Redis` instances): where a listener may connect. */
-  nodes(role?: "all" | "master" | "slave"): ReadonlyArray<{ readonly options: RedisOptions; readonly status: string }>;
+  nodes(
+    role?: "all" | "master" | "slave",
+  ): ReadonlyArray<{ readonly options: RedisNodeOptions; readonly status: string }>;
   on(event: "-node", listener: (...args: unknown[]) => void): unknown;
   off(event: "-node", listener: (...args: unknown[]) => void): unknown;
 }
