@@ -5,6 +5,11 @@ import { sqliteStore } from "./sqlite.js";
 import { openDatabase } from "./sqlite-schema.js";
 import type { Store } from "./store.js";
 
+export interface StoreUrlOptions {
+  /** A Redis Cluster's `shardKey` (redisStore): every process and tool on one cluster must share it. */
+  shardKey?: string;
+}
+
 export interface OpenedStore {
   store: Store;
   /** The SQLite handle of an `sqlite:` store, for tables that live beside the sessions. */
@@ -16,7 +21,7 @@ export interface OpenedStore {
  * `redis://…`, `redis+cluster://host:port,…`, `postgres://…`) into a Store. Drivers of remote stores are loaded only when
  * used. Throws, naming the accepted forms, on anything else.
  */
-export async function openStoreUrl(url: string): Promise<OpenedStore> {
+export async function openStoreUrl(url: string, options: StoreUrlOptions = {}): Promise<OpenedStore> {
   switch (schemeOf(url)) {
     case "memory:":
       return { store: memoryStore() };
@@ -37,8 +42,9 @@ export async function openStoreUrl(url: string): Promise<OpenedStore> {
     }
     case "redis:":
     case "rediss:":
-    case "redis+cluster:":
       return { store: (await import("./redis.js")).redisStore({ url }) };
+    case "redis+cluster:":
+      return { store: (await import("./redis.js")).redisStore({ url, shardKey: options.shardKey }) };
     case "postgres:":
     case "postgresql:":
       return { store: (await import("./postgres.js")).postgresStore({ url }) };

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { openStoreUrl } from "../../src/stores/from-url.js";
 import { type Fetcher, TestBrowser } from "../support/browser.js";
 import { runCli, startServe } from "../support/cli.js";
 import { openEventStream } from "../support/event-stream.js";
-import { childPids, isRunning } from "../support/processes.js";
+import { childPids, commandOf, isRunning } from "../support/processes.js";
 import { freePort, startRedis } from "../support/services.js";
 
 /**
@@ -273,7 +273,8 @@ async function servesFromTwoWorkers(storeUrl: string, name: string): Promise<voi
   const cwd = tempDir();
   const port = await freePort();
   const server = await startServe(["--port", String(port), "--workers", "2", "--store", storeUrl], { cwd });
-  const workers = childPids(server.child.pid as number);
+  // Node workers only: tsx may have its esbuild service running beside them in the primary.
+  const workers = childPids(server.child.pid as number).filter((pid) => commandOf(pid) !== "esbuild");
   try {
     expect(server.url).toBe(`http://127.0.0.1:${port}`);
     expect(server.stdout.split("\n").filter(Boolean)).toEqual([expect.stringContaining("2 workers")]);
@@ -379,6 +380,32 @@ describe.skipIf(!inject("redisClusterUrl"))("stint serve --workers 2 on a Redis 
     const listed = await runCli(["sessions", "list", ...store, "--json"], { cwd });
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toHaveLength(report.sessions.active);
+  });
+
+  it("finds a user's sessions with the servers' STINT_SHARD_KEY, and only with it", async () => {
+    const cwd = tempDir();
+    // The CLI keeps the users beside a shared store in ./data/users.db.
+    mkdirSync(join(cwd, "data"));
+    const database = new Database(join(cwd, "data", "users.db"));
+    const carol = await sqliteUserStore({ database }).create("carol", "$argon2id$not-a-real-hash");
+    database.close();
+    const shardKey = "the app's shard key";
+    const { redisStore } = await import("stint/redis");
+    const app = redisStore({ url: inject("redisClusterUrl"), shardKey });
+    const now = Date.now();
+    for (let i = 0; i < 2; i++) {
+      await app.create(makeRecord({ id: app.newId?.(carol.id), userId: carol.id }), { now });
+    }
+    await app.close();
+    const store = ["--store", inject("redisClusterUrl")];
+    const list = ["sessions", "list", "--user", "carol", ...store, "--json"];
+    // Without the key the CLI looks in another bucket: nothing there.
+    expect(JSON.parse((await runCli(list, { cwd })).stdout)).toEqual([]);
+    const keyed = { cwd, env: { STINT_SHARD_KEY: shardKey } };
+    expect(JSON.parse((await runCli(list, keyed)).stdout)).toHaveLength(2);
+    const revoked = await runCli(["sessions", "revoke", "--user", "carol", ...store], keyed);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse((await runCli(list, keyed)).stdout)).toEqual([]);
   });
 });
 

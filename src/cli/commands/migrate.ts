@@ -1,6 +1,7 @@
 import { openStoreUrl, redact } from "../../stores/from-url.js";
 import { migrateSessions } from "../../stores/migrate.js";
 import { type FlagSpec, readFlags, stringFlag, UsageError } from "../args.js";
+import { storeUrlOptions } from "../context.js";
 import { duration, number, type ProgressOutput, progress, terminalOutput } from "../progress.js";
 
 export const migrateFlags: Record<string, FlagSpec> = {
@@ -24,8 +25,8 @@ export async function migrateCommand(
   const toUrl = stringFlag(flags, "to");
   if (!fromUrl || !toUrl) throw new UsageError("Give both --from URL and --to URL.");
   // Only the stores: migration never touches the demo's users.
-  const from = { ...(await openStoreUrl(fromUrl)), label: redact(fromUrl) };
-  const to = await openStoreUrl(toUrl).then(
+  const from = { ...(await openStoreUrl(fromUrl, storeUrlOptions())), label: redact(fromUrl) };
+  const to = await openStoreUrl(toUrl, storeUrlOptions()).then(
     (opened) => ({ ...opened, label: redact(toUrl) }),
     async (error) => {
       await from.store.close();
