@@ -181,36 +181,47 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
   /** Expired sessions per bucket at the last count: cleanup calls spend it before counting again. */
   let expiredLeft: number[] | null = null;
 
-  /** A page of live records in id order from `bucket` onwards (scan). */
+  /** A scan script's entry as a live record, or null: a hash, or {"moved", bucket, id} to read there. */
+  const entryRecord = (entry: string[], now: number): Promise<SessionRecord | null> | SessionRecord | null => {
+    if (isMoved(entry)) return guard(() => readAt(Number(entry[1]), entry[2] as string, now));
+    return liveRecords([entry], now)[0] ?? null;
+  };
+
+  /**
+   * A page of live records in id order after `after`: the buckets in order (a wave of 1, 2, 4 …
+   * 128 buckets at a time, until the page is full), each bucket's ids in order.
+   */
   const scanFrom = async (after: string | undefined, limit: number, now: number): Promise<SessionRecord[]> => {
     const page: SessionRecord[] = [];
     let bucket = after === undefined ? 0 : bucketOfId(after);
+    let cursor = after;
     let width = 1;
     while (page.length < limit && bucket < BUCKETS) {
       const need = limit - page.length;
       const batch = everyBucket.slice(bucket, bucket + width);
       const replies = await Promise.all(
-        batch.map((current) => {
-          const start = current === bucket && after !== undefined ? `(${after}` : "-";
-          return guard(() => run(scripts.scan, current, key.ids(current), [start, need, now]));
+        batch.map((current, index) => {
+          const start = index === 0 && cursor !== undefined ? `(${cursor}` : "-";
+          return guard(() => run(scripts.scan, current, key.ids(current), [start, need, now])) as Promise<string[][]>;
         }),
       );
-      const found = await Promise.all(
-        replies.flatMap((reply) =>
-          (reply as string[][]).map(async (hash) => {
-            // {"moved", bucket, id}: the record lives with its user (an id not minted here).
-            if (hash.length === 3 && hash[0] === "moved") {
-              return guard(() => readAt(Number(hash[1]), hash[2] as string, now));
-            }
-            return liveRecords([hash], now)[0] ?? null;
-          }),
-        ),
-      );
-      for (const record of found) {
-        if (record && page.length < limit) page.push(record);
+      let next = bucket + batch.length;
+      let nextCursor: string | undefined;
+      for (const [index, reply] of replies.entries()) {
+        for (const record of await Promise.all(reply.map((entry) => entryRecord(entry, now)))) {
+          if (record && page.length < limit) page.push(record);
+        }
+        if (page.length >= limit) break;
+        // A full answer whose entries did not all turn out live: this bucket may hold more.
+        if (reply.length >= need) {
+          next = batch[index] as number;
+          nextCursor = entryId(reply.at(-1) as string[]);
+          break;
+        }
       }
-      bucket += width;
-      width = Math.min(width * 2, 128);
+      bucket = next;
+      cursor = nextCursor;
+      width = nextCursor === undefined ? Math.min(width * 2, 128) : 1;
     }
     return page;
   };
@@ -362,6 +373,18 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
     },
   };
   return store;
+}
+
+/** A scan entry that points to the bucket holding the record: `{"moved", bucket, id}`. */
+function isMoved(entry: readonly string[]): boolean {
+  return entry.length === 3 && entry[0] === "moved";
+}
+
+/** The id of a scan entry (a hash's field/value pairs, or a pointer). */
+function entryId(entry: readonly string[]): string {
+  if (isMoved(entry)) return entry[2] as string;
+  for (let i = 0; i + 1 < entry.length; i += 2) if (entry[i] === "id") return entry[i + 1] as string;
+  return "";
 }
 
 function isClient(cluster: RedisClusterStoreOptions["cluster"]): cluster is RedisClusterStoreClient {

@@ -274,6 +274,47 @@ async function timed(browser: TestBrowser, client: number, method: string, path:
   } satisfies Sample;
 }
 
+describe.skipIf(!clusterUrl)("scanning the sharded store", () => {
+  const prefix = `scan:${randomUUID().slice(0, 8)}:`;
+  let cluster: Cluster;
+  beforeAll(() => {
+    cluster = connect(clusterUrl);
+  });
+  afterAll(async () => {
+    await deleteKeys(cluster, prefix);
+    await cluster.quit();
+  });
+
+  it("lists live sessions in id order past entries that lead nowhere", async () => {
+    const store = redisStore({ url: clusterUrl, prefix, cache: false });
+    try {
+      const now = Date.now();
+      const user = `user-${randomUUID()}`;
+      // Ids sharing their first two characters share a bucket. Signed-in ids the store did not
+      // mint live with their user, behind pointers; once that user's sessions are deleted, the
+      // pointers (gone only when they expire) lead nowhere.
+      const dead = [1, 2, 3, 4].map((i) => makeRecord({ id: `Mz0dead${i}`, userId: user, expiresAt: now + HOUR }));
+      const live = [1, 2].map((i) => makeRecord({ id: `Mz1live${i}`, expiresAt: now + HOUR }));
+      const later = makeRecord({ id: "zz-later", expiresAt: now + HOUR });
+      for (const record of [...dead, ...live, later]) await store.create(record, { now });
+      expect(bucketOfId(dead[0]!.id)).toBe(bucketOfId(live[0]!.id));
+      expect((await store.deleteByUser(user)).sort()).toEqual(dead.map((record) => record.id).sort());
+
+      const pages: string[][] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.scan?.({ after, limit: 2, now });
+        if (!page || page.length === 0) break;
+        pages.push(page.map((record) => record.id));
+        after = page.at(-1)?.id;
+      }
+      expect(pages).toEqual([[live[0]!.id, live[1]!.id], [later.id]]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 /** A copy of a browser holding `token` as its session cookie (replaying a cookie that was cleared). */
 function holding(server: StintServer, token: string): TestBrowser {
   const browser = new TestBrowser(server.target);
