@@ -164,18 +164,24 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       return home === null ? null : readAt(Number(home), id, now);
     });
 
-  /** Deletes a session wherever it lives; true when it existed. */
+  /**
+   * Deletes a session wherever it lives; true when it existed. Whatever the answer, the record
+   * is dropped from this process's cache: a failed answer (503) may follow a done delete, and
+   * the script's announcement is not for the process that sent it.
+   */
   const remove = async (id: string): Promise<boolean> => {
     const bucket = bucketOfId(id);
-    const reply = await guard(() => durable(scripts.delete, bucket, key.session(bucket, id), [id]));
-    cache?.invalidate([id]);
-    if (!Array.isArray(reply)) return reply === 1;
-    const home = Number(reply[1]);
-    const existed = (await guard(() => durable(scripts.delete, home, key.session(home, id), [id]))) === 1;
-    cache?.invalidate([id]);
-    // The pointer leads nowhere now; left behind, it would only cost a lookup until it expires.
-    await guard(() => run(scripts.forget, bucket, key.session(bucket, id), [id])).catch(() => undefined);
-    return existed;
+    try {
+      const reply = await guard(() => durable(scripts.delete, bucket, key.session(bucket, id), [id]));
+      if (!Array.isArray(reply)) return reply === 1;
+      const home = Number(reply[1]);
+      const existed = (await guard(() => durable(scripts.delete, home, key.session(home, id), [id]))) === 1;
+      // The pointer leads nowhere now; left behind, it would only cost a lookup until it expires.
+      await guard(() => run(scripts.forget, bucket, key.session(bucket, id), [id])).catch(() => undefined);
+      return existed;
+    } finally {
+      cache?.invalidate([id]);
+    }
   };
 
   /** Expired sessions per bucket at the last count: cleanup calls spend it before counting again. */
@@ -249,12 +255,18 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       }
       const flags = pointed ? "p" : "";
       const insert = async (replace: typeof options.replace) => {
-        const reply = await guard(() =>
-          durable(scripts.create, home, key.session(home, id), createArgs(record, { ...options, replace }, flags)),
-        );
+        let reply: unknown;
+        try {
+          reply = await guard(() =>
+            durable(scripts.create, home, key.session(home, id), createArgs(record, { ...options, replace }, flags)),
+          );
+        } finally {
+          // Dropped whatever the answer: a failed one may follow a done replacement.
+          if (replace) cache?.invalidate([replace.id]);
+        }
         if (reply === null) throw new StoreConflictError();
         const [created, replaced, evicted, away] = reply as [number, number, string[], number];
-        cache?.invalidate(replace && !away ? [replace.id, ...evicted] : evicted);
+        cache?.invalidate(evicted);
         return { created: created === 1, replaced: replaced === 1, evicted, away: away === 1 };
       };
       const { replace } = options;
@@ -287,14 +299,17 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
     async patch(id, patch) {
       const args = patchArgs(id, patch);
       const named = bucketOfId(id);
-      let reply = (await guard(() => run(scripts.patch, named, key.session(named, id), args))) as [string, string?];
-      if (reply[0] === "moved") {
-        const home = Number(reply[1]);
-        reply = (await guard(() => run(scripts.patch, home, key.session(home, id), args))) as [string, string?];
+      try {
+        let reply = (await guard(() => run(scripts.patch, named, key.session(named, id), args))) as [string, string?];
+        if (reply[0] === "moved") {
+          const home = Number(reply[1]);
+          reply = (await guard(() => run(scripts.patch, home, key.session(home, id), args))) as [string, string?];
+        }
+        return patchResult(reply as [string, string[]?]);
+      } finally {
+        // Whatever the answer, even a failure, a record cached here may be out of date: drop it.
+        cache?.invalidate([id]);
       }
-      // Whatever the answer, a record cached here may be out of date: drop it.
-      cache?.invalidate([id]);
-      return patchResult(reply as [string, string[]?]);
     },
 
     delete: remove,
