@@ -22,6 +22,7 @@ export {
 export {
   createPasswordHasher,
   hashPassword,
+  needsRehash,
   type PasswordHasher,
   type PasswordHasherOptions,
   verifyPassword,

@@ -10,6 +10,12 @@
  * await client.init();
  * ```
  */
+export {
+  BearerClient,
+  type BearerClientOptions,
+  type BearerStreamEvent,
+  createBearerSession,
+} from "./client/bearer-client.js";
 export type { Clock } from "./client/clock.js";
 export { systemClock } from "./client/clock.js";
 export type { DebugLogger } from "./client/debug.js";
@@ -19,7 +25,7 @@ export type { EventSourceFactory, EventSourceLike } from "./client/event-stream.
 export type { ChangeSource, SessionClientEvents } from "./client/events.js";
 export type { HeartbeatLeaderOptions, Leader, LockManagerLike } from "./client/leader.js";
 export { createLeader, heartbeatLeader, soloLeader, webLocksLeader } from "./client/leader.js";
-export type { TabMessage, TabSignal } from "./client/messages.js";
+export type { AppMessage, ChannelMessage, TabMessage, TabSignal } from "./client/messages.js";
 export { parseTabMessage, tabSignals } from "./client/messages.js";
 export type { ClientMetrics } from "./client/metrics.js";
 export type { AutoExtendOptions, SessionClientOptions } from "./client/options.js";

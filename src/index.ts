@@ -32,18 +32,30 @@ export {
   toErrorBody,
   UsernameTakenError,
 } from "./core/errors.js";
-export type { RevokeReason, StintEvent, StintEventName, StintEvents } from "./core/events.js";
+export type { AdminAction, RevokeReason, StintEvent, StintEventName, StintEvents } from "./core/events.js";
 export type { CommitOptions, FingerprintOptions } from "./core/manager.js";
 export type { PolicyOptions } from "./core/policy.js";
 export type { StandardSchemaV1 } from "./core/schema.js";
 export { type ClientContext, Session } from "./core/session.js";
 export type { SessionControl } from "./core/session-control.js";
 export type { CookieSettings } from "./core/session-cookie.js";
+export type { StateChange, UserStates } from "./core/user-state.js";
+export type { AdminOptions } from "./http/admin-gate.js";
 export type { HealthReport } from "./http/context.js";
+export type { SessionCredentials } from "./http/credentials.js";
 export { assertSession, type GuardedRequest, guardedWebRequest } from "./http/guards.js";
 export type { ConnectionInfo, StintHandler } from "./http/handler.js";
 export type { StintHost } from "./http/host.js";
-export type { DeviceInfo, PublicUser, SessionInfo, StateBody, StreamEvent } from "./protocol.js";
+export type {
+  BearerSessionInfo,
+  DeviceInfo,
+  PublicUser,
+  SessionInfo,
+  SessionTransport,
+  StateBody,
+  StatePatchBody,
+  StreamEvent,
+} from "./protocol.js";
 export { fallbackStore } from "./stores/fallback.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
 export type {
@@ -59,6 +71,10 @@ export type {
   StoreCapabilities,
   StoreHealth,
   StoreOperations,
+  UserStatePatch,
+  UserStatePatchResult,
+  UserStateRecord,
+  UserStateStore,
 } from "./stores/store.js";
 export type { PubSub } from "./transports/pubsub.js";
 export type { EventTransport } from "./transports/transport.js";

@@ -47,7 +47,18 @@ export interface SessionInfo {
   csrfToken: string;
 }
 
-/** `GET` and `PATCH /api/session/state` (and the user's state). */
+/**
+ * A sign-in with `X-Stint-Transport: bearer`: the usual SessionInfo plus the token to send as
+ * `Authorization: Bearer <token>` (no cookie is set). The only answer that carries a token.
+ */
+export interface BearerSessionInfo extends SessionInfo {
+  token: string;
+}
+
+/** How a session's token travels: the cookie (browsers) or `Authorization: Bearer` (anything else). */
+export type SessionTransport = "cookie" | "bearer";
+
+/** `GET` and `PATCH /api/session/state`, and `/api/user/state`. */
 export interface StateBody<State = Record<string, unknown>> {
   state: State;
   version: number;
@@ -62,15 +73,25 @@ export interface DeviceInfo {
   expiresAt: string;
   userAgent: string | null;
   ip: string | null;
+  /** "bearer" for a session signed in with `X-Stint-Transport: bearer`. */
+  transport: SessionTransport;
   current: boolean;
 }
 
-/** The events of `GET /api/session/events`. */
-export type StreamEventType = "state" | "extended" | "revoked" | "logout";
-
-/** A stream event as it travels between processes and to a session's open streams. */
-export interface StreamEvent {
-  sessionId: string;
-  type: StreamEventType;
-  data: Record<string, unknown>;
+/** `PATCH /api/session/state`, `/api/user/state` and `/api/admin/sessions/:id/state`. */
+export interface StatePatchBody {
+  set?: Record<string, unknown>;
+  unset?: string[];
+  ifVersion?: number;
 }
+
+/** The events of `GET /api/session/events` that concern one session. */
+export type SessionStreamEventType = "state" | "extended" | "revoked" | "logout";
+
+/** The events of `GET /api/session/events`: `user-state` goes to every session of the user. */
+export type StreamEventType = SessionStreamEventType | "user-state";
+
+/** A stream event as it travels between processes and to the open streams it concerns. */
+export type StreamEvent =
+  | { sessionId: string; type: SessionStreamEventType; data: Record<string, unknown> }
+  | { userId: string; type: "user-state"; data: Record<string, unknown> };

@@ -14,3 +14,5 @@ export type { UseSessionResult } from "./client/react/use-session.js";
 export { useSession } from "./client/react/use-session.js";
 export type { SetSessionState } from "./client/react/use-session-state.js";
 export { useSessionState } from "./client/react/use-session-state.js";
+export type { SetUserState } from "./client/react/use-user-state.js";
+export { useUserState } from "./client/react/use-user-state.js";

@@ -213,6 +213,15 @@ export function renderMarkdown(results: Results): string {
             counts(row.paths),
           ]),
         )),
+    ...(results.browserTabs.signOut
+      ? [
+          "",
+          `A sign-out in one of ${results.browserTabs.signOut.tabs} tabs: every tab's client heard it after ` +
+            `${results.browserTabs.signOut.heardMs} ms, every tab was on /login after ` +
+            `${results.browserTabs.signOut.allOnLoginMs} ms (server: DELETE /api/session → last GET /login ` +
+            `${results.browserTabs.signOut.serverMs} ms).`,
+        ]
+      : []),
     "",
     "## Session validation in process (load + validate, no touch due)",
     "",

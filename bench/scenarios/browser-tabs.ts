@@ -9,19 +9,28 @@
  * The idle window is mostly waiting, so the run uses it for `alongside`: scenarios that count
  * rather than time (store operations, the memory store's heap), whose load does not change
  * what idle tabs ask for. Nothing timed runs then.
+ *
+ * After the window, one timed step (the test suite checks only that it happens): a sign-out
+ * in one of the ten tabs, and how long until every tab's client heard it, every tab is on
+ * /login, and the server saw the last of those page requests.
  */
 import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import {
+  allHeard,
+  arrivedAt,
   CHROMIUM_PATH,
+  clickSignOut,
   createAccount,
   EVENTS_PATH,
   ensureDemoBundle,
   launchChromium,
   type SeenRequest,
+  serverSpread,
   signedInTabs,
   startDemoServer,
   theLeader,
+  watchEvent,
 } from "../../test/browser/support.js";
 import type { RunContext } from "../lib/context.js";
 import { USER_AGENT } from "../servers/common.js";
@@ -38,9 +47,21 @@ export interface TabsRow {
   paths: Record<string, number>;
 }
 
+/** A sign-out in one of ten tabs of one browser, in ms from the click. */
+export interface SignOutSpread {
+  tabs: number;
+  /** Until every tab's client heard `logout`. */
+  heardMs: number;
+  /** Until every tab was on /login. */
+  allOnLoginMs: number;
+  /** At the server: from DELETE /api/session to the last tab's GET /login. */
+  serverMs: number;
+}
+
 export interface BrowserTabsResult {
   seconds: number;
   rows: TabsRow[];
+  signOut?: SignOutSpread;
   skipped?: string;
 }
 
@@ -59,11 +80,13 @@ export async function runBrowserTabs(run: RunContext, alongside: () => Promise<v
   try {
     browser = await launchChromium();
     const opened = Date.now();
-    await Promise.all(
+    const pages = await Promise.all(
       TAB_COUNTS.map(async (tabs) => {
         const username = await createAccount(server);
         const context = await browser!.newContext({ userAgent: agentFor(tabs) });
-        await theLeader(await signedInTabs(context, server, username, Array(tabs).fill("/")));
+        const tabPages = await signedInTabs(context, server, username, Array(tabs).fill("/"));
+        await theLeader(tabPages);
+        return tabPages;
       }),
     );
     // Let every tab finish starting (leader election, the leader's event stream) before counting.
@@ -84,11 +107,34 @@ export async function runBrowserTabs(run: RunContext, alongside: () => Promise<v
       }),
     );
     const [rows] = await Promise.all([idle, alongside()]);
-    return { seconds, rows };
+    const ten = pages[TAB_COUNTS.indexOf(10)] ?? [];
+    return { seconds, rows, signOut: await signOutSpread(server, ten) };
   } finally {
     await browser?.close();
     await server.close();
   }
+}
+
+async function signOutSpread(
+  server: Awaited<ReturnType<typeof startDemoServer>>,
+  tabs: Awaited<ReturnType<typeof signedInTabs>>,
+): Promise<SignOutSpread> {
+  await watchEvent(tabs, "logout");
+  const started = Date.now();
+  await clickSignOut(tabs[Math.floor(tabs.length / 2)]!);
+  const arrivals = await Promise.all(tabs.map((tab) => arrivedAt(tab, "/login", 30_000)));
+  const heard = await allHeard(tabs, "logout", 30_000);
+  const spread = serverSpread(
+    server.requestsSince(started, agentFor(tabs.length)),
+    { method: "DELETE", path: "/api/session" },
+    { method: "GET", path: "/login" },
+  );
+  return {
+    tabs: tabs.length,
+    heardMs: heard - started,
+    allOnLoginMs: Math.max(...arrivals) - started,
+    serverMs: spread.ms,
+  };
 }
 
 const agentFor = (tabs: number) => `${USER_AGENT} StintBench/${tabs}-tabs`;

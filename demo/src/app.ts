@@ -7,12 +7,12 @@ import { SessionClient } from "../../src/client.js";
 import { applyAppearance, followState } from "./appearance.js";
 import { setupAuthPage } from "./auth-form.js";
 import { setupAutoExtend } from "./auto-extend.js";
-import type { DemoClient, DemoState } from "./client.js";
+import type { DemoClient, DemoState, DemoUserState } from "./client.js";
 import { setupDevicesPage } from "./devices.js";
 import { setupExpiryDialog } from "./expiry-dialog.js";
 import { localiseTimes } from "./local-time.js";
 import { leaveForLogin, navigate } from "./navigation.js";
-import { setupPreferencesForm } from "./preferences-form.js";
+import { setupPreferencesForms } from "./preferences-form.js";
 import { setupSessionCard, signOut } from "./session-card.js";
 
 declare global {
@@ -22,8 +22,8 @@ declare global {
   }
 }
 
-/** Wires a signed-in page; returns what to do with the state once the client has read it. */
-function signedInPage(client: DemoClient, page: "dashboard" | "devices"): (state: DemoState) => void {
+/** Wires a signed-in page; returns what to do with the states once the client has read them. */
+function signedInPage(client: DemoClient, page: "dashboard" | "devices"): () => void {
   // Sign-out, revocation and expiry, here or in any other tab: every tab goes to /login.
   client.on("logout", () => leaveForLogin("signed-out"));
   client.on("revoked", () => leaveForLogin("session-revoked"));
@@ -36,7 +36,7 @@ function signedInPage(client: DemoClient, page: "dashboard" | "devices"): (state
   setupAutoExtend(client);
   if (page === "dashboard") {
     setupSessionCard(client);
-    const fill = setupPreferencesForm(client);
+    const fill = setupPreferencesForms(client);
     followState(client, fill);
     return fill;
   }
@@ -47,24 +47,24 @@ function signedInPage(client: DemoClient, page: "dashboard" | "devices"): (state
 
 async function main(): Promise<void> {
   const page = document.body.dataset.page;
-  const client: DemoClient = new SessionClient<DemoState>();
+  const client: DemoClient = new SessionClient<DemoState, DemoUserState>();
   window.stintDemo = { client };
   localiseTimes();
 
-  let ready: (state: DemoState) => void = () => {};
+  let ready: () => void = () => {};
   if (page === "login" || page === "register") setupAuthPage(client, page);
   else if (page === "dashboard" || page === "devices") ready = signedInPage(client, page);
   else followState(client);
 
   const snapshot = await client.init();
-  applyAppearance(snapshot.state);
+  applyAppearance(client);
   if ((page === "dashboard" || page === "devices") && snapshot.status !== "authenticated") {
     // The session ended between the server's render and now.
     leaveForLogin("expired");
     return;
   }
-  // The state may have changed since the server rendered the page.
-  ready(snapshot.state);
+  // The states may have changed since the server rendered the page.
+  ready();
   document.body.dataset.stintReady = "true";
 }
 

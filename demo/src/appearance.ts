@@ -1,16 +1,17 @@
 import type { ChangeSource } from "../../src/client.js";
 import { greetingFor, readPreferences, workspaces } from "../../src/demo/preferences.js";
-import type { DemoClient, DemoState } from "./client.js";
+import type { DemoClient } from "./client.js";
 import { hook } from "./dom.js";
 import { localiseTimes } from "./local-time.js";
 import { toast } from "./toasts.js";
 
 /**
- * What the session state changes on every page: the theme, the page language, and the
- * dashboard's workspace label and greeting. Runs on each state change, whichever tab made it.
+ * What the state changes on every page: the theme and the page language (the user's state),
+ * the dashboard's workspace label (the session's) and greeting. Runs on each change of
+ * either, whichever tab or device made it.
  */
-export function applyAppearance(state: DemoState): void {
-  const prefs = readPreferences(state);
+export function applyAppearance(client: DemoClient): void {
+  const prefs = readPreferences(client.state, client.userState);
   const root = document.documentElement;
   if (prefs.theme === "light" || prefs.theme === "dark") root.dataset.theme = prefs.theme;
   else delete root.dataset.theme;
@@ -31,12 +32,14 @@ const fromElsewhere: Partial<Record<ChangeSource, string>> = {
   remote: "Updated from another tab or device",
 };
 
-/** Keeps the page's look in step with the state, and says when a change came from elsewhere. */
-export function followState(client: DemoClient, onState: (state: DemoState) => void = () => {}): void {
-  client.on("state", ({ state, source }) => {
-    applyAppearance(state);
-    onState(state);
-    const message = fromElsewhere[source];
-    if (message) toast(message);
-  });
+/** Keeps the page's look in step with both states, and says when a change came from elsewhere. */
+export function followState(client: DemoClient, onChange: () => void = () => {}): void {
+  for (const event of ["state", "user-state"] as const) {
+    client.on(event, ({ source }) => {
+      applyAppearance(client);
+      onChange();
+      const message = fromElsewhere[source];
+      if (message) toast(message);
+    });
+  }
 }

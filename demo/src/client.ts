@@ -2,10 +2,13 @@ import { type SessionClient, type SessionState, StintClientError } from "../../s
 import { errorText } from "../../src/demo/messages.js";
 import type { Preferences } from "../../src/demo/preferences.js";
 
-/** The session state the demo keeps (see src/demo/preferences.ts). */
-export type DemoState = Partial<Preferences> & SessionState;
+/** The session state the demo keeps (see src/demo/preferences.ts): the workspace and the notes. */
+export type DemoState = Partial<Pick<Preferences, "workspace" | "notes">> & SessionState;
 
-export type DemoClient = SessionClient<DemoState>;
+/** The user's state the demo keeps: the theme and the language, on every device. */
+export type DemoUserState = Partial<Pick<Preferences, "theme" | "language">> & SessionState;
+
+export type DemoClient = SessionClient<DemoState, DemoUserState>;
 
 /** The sentence to show for a failed client call: the same texts the no-JS pages use. */
 export function describeFailure(error: unknown): string {

@@ -8,5 +8,6 @@ export {
   type ServeOptions,
   sendWebResponse,
   serve,
+  type TrustProxy,
   toWebRequest,
 } from "../http/adapters/node.js";

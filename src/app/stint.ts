@@ -1,11 +1,11 @@
-import { createAnonymousSessionLimiter } from "../auth/throttle.js";
+import { createAnonymousSessionLimiter, createAttemptLimiter, DEFAULT_LIMITS } from "../auth/throttle.js";
 import type { Accounts } from "../auth/types.js";
 import { deleteExpiredInBatches, startCleanupLoop } from "../core/cleanup.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import { normalizeOrigin } from "../core/csrf.js";
 import { parseDuration } from "../core/duration.js";
-import { RateLimitedError } from "../core/errors.js";
+import { NotFoundError, RateLimitedError } from "../core/errors.js";
 import { EventBus } from "../core/events.js";
 import { type CommitOptions, type FingerprintOptions, SessionManager } from "../core/manager.js";
 import type { PolicyOptions } from "../core/policy.js";
@@ -13,7 +13,10 @@ import type { StandardSchemaV1 } from "../core/schema.js";
 import type { ClientContext, Session } from "../core/session.js";
 import { SessionControl } from "../core/session-control.js";
 import type { CookieSettings } from "../core/session-cookie.js";
+import { UserStates } from "../core/user-state.js";
+import { type AdminOptions, adminGate } from "../http/admin-gate.js";
 import type { AccountService, CreationLimiter, HealthReport, StintServices } from "../http/context.js";
+import { presentedToken, type SessionCredentials } from "../http/credentials.js";
 import { SessionEventHub } from "../http/event-hub.js";
 import { assertCsrf } from "../http/guards.js";
 import { createHandler } from "../http/handler.js";
@@ -26,7 +29,7 @@ import { pubSubTransport } from "../transports/pubsub.js";
 import { type EventTransport, localTransport } from "../transports/transport.js";
 import { accountService } from "./accounts.js";
 
-export interface StintOptions<Data extends JsonObject = JsonObject> extends PolicyOptions {
+export interface StintOptions<Data extends JsonObject = JsonObject> extends PolicyOptions, AdminOptions {
   /** Where sessions live. */
   store: Store;
   /** One secret (≥ 32 characters), a comma-separated list or an array: the first signs, all verify. */
@@ -69,8 +72,13 @@ export interface StintOptions<Data extends JsonObject = JsonObject> extends Poli
 export interface Stint<Data extends JsonObject = JsonObject> extends StintHost<Data> {
   /** Every lifecycle step as a typed event (`created`, `login`, `revoked`, …). */
   readonly events: Pick<EventBus, "on" | "onAny">;
-  /** Sessions from outside a request: a user's devices, revocation (operators, jobs). */
+  /**
+   * Sessions from outside a request (operators, jobs, the CLI): `get`, `list`, `patchState`,
+   * `revoke`, `revokeUser`. Each change reaches the session's open tabs on every process.
+   */
   readonly sessions: SessionControl;
+  /** State shared by every session of a user: `get(userId)`, `patch(userId, { set, unset, ifVersion })`. */
+  readonly userState: UserStates;
   /** `{ status, store, sessions, uptimeSeconds }`, as `GET /api/health` answers. */
   health(): Promise<HealthReport>;
   /** Prometheus text, as `GET /metrics` answers. */
@@ -80,6 +88,10 @@ export interface Stint<Data extends JsonObject = JsonObject> extends StintHost<D
 }
 
 const startedAt = Date.now();
+/** App routes count as activity (API.md); only the API's passive routes do not. */
+const ACTIVITY: CommitOptions = Object.freeze({ activity: true });
+/** What a request that changed nothing commits: no cookie, and no store call. */
+const noCookies = (): Promise<string[]> => Promise.resolve([]);
 
 /**
  * Builds Stint: the session engine on a store, the HTTP API, the event stream, metrics, the
@@ -111,10 +123,15 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     cleanupInterval = "10m",
     clock = systemClock,
     heartbeatMs = 15_000,
+    adminToken,
+    authorizeAdmin,
     ...policy
   } = options;
-  const store = guardStore(rawStore, { timeoutMs: storeTimeoutMs });
   const events = new EventBus();
+  const store = guardStore(rawStore, {
+    timeoutMs: storeTimeoutMs,
+    onDamagedRecord: (sessionId, problem) => events.emit("record_damaged", { sessionId, problem }, clock.now()),
+  });
   const manager = new SessionManager<Data>({
     store,
     secrets: secret,
@@ -128,7 +145,8 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     cookie,
     fingerprint,
   });
-  const control = new SessionControl(store, clock, events);
+  const control = new SessionControl(store, clock, events, { maxStateBytes: manager.maxStateBytes });
+  const userStates = new UserStates(store, clock, events, { maxStateBytes: manager.maxStateBytes });
   const origins = new Set<string>();
   for (const origin of allowedOrigins) {
     const normalized = normalizeOrigin(origin);
@@ -141,6 +159,11 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
       ? localTransport()
       : (transportOption ?? pubSubTransport(rawStore.pubsub as NonNullable<Store["pubsub"]>, "stint:events"));
   const accounts: AccountService | null = accountsConfig ? accountService(accountsConfig, events, clock) : null;
+  // A wrong admin token counts toward the same per-address limit as a failed sign-in.
+  const addressFailures =
+    (accountsConfig ? accountsConfig.addressFailures : undefined) ??
+    createAttemptLimiter({ ...DEFAULT_LIMITS.addressFailures, clock });
+  const admin = adminGate({ adminToken, authorizeAdmin }, addressFailures);
   const hub = new SessionEventHub(events, transport);
   const stopAudit = auditLog ? attachAuditLog(events, auditLog) : () => undefined;
 
@@ -167,10 +190,11 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
     storeLatencyMs: async () => (await store.health()).latencyMs,
     ...(store.cache && { cache: () => (store.cache as NonNullable<Store["cache"]>).stats() }),
   });
-  const metricsText = async () => ({
-    contentType: metrics.registry.contentType,
-    body: await metrics.registry.metrics(),
-  });
+  const metricsText = async () => {
+    const text = await metrics.text();
+    if (!text) throw new NotFoundError("Metrics are not available in this runtime (prom-client cannot load).");
+    return text;
+  };
   const cleanup = async () => {
     const deleted = await deleteExpiredInBatches(store, () => clock.now());
     events.emit("cleanup", { deleted }, clock.now());
@@ -181,6 +205,8 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
   const services: StintServices<Data> = {
     manager,
     control,
+    userStates,
+    admin,
     hub,
     accounts,
     anonymousLimiter: anonymousSessionsPerHour > 0 ? creationLimiter(anonymousSessionsPerHour, clock) : null,
@@ -195,12 +221,25 @@ export function createStint<Data extends JsonObject = JsonObject>(options: Stint
   return {
     events,
     sessions: control,
+    userState: userStates,
     handler: createHandler(services),
     cookie: manager.cookie,
-    load: (cookieHeader: string | null | undefined, client: ClientContext = {}) =>
-      manager.load(manager.cookie.read(cookieHeader), client),
-    commit: async (session: Session<Data>, commitOptions: CommitOptions = { activity: true }) =>
-      (await manager.commit(session, commitOptions)).setCookies,
+    load: (credentials: string | null | undefined | SessionCredentials, client: ClientContext = {}) => {
+      if (typeof credentials !== "object" || credentials === null) {
+        return manager.load(manager.cookie.read(credentials), client);
+      }
+      let presented: ReturnType<typeof presentedToken>;
+      try {
+        presented = presentedToken(credentials, (header) => manager.cookie.read(header));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return manager.load(presented.token, client, { transport: presented.transport });
+    },
+    commit: (session: Session<Data>, commitOptions: CommitOptions = ACTIVITY) =>
+      manager.needsCommit(session, commitOptions)
+        ? manager.commit(session, commitOptions).then((result) => result.setCookies)
+        : noCookies(),
     assertCsrf: (session, request) => assertCsrf(manager, session, request, origins),
     csrfToken: (session) => manager.csrfToken(session),
     health,

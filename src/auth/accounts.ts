@@ -6,7 +6,7 @@ import { defaultPasswordHasher } from "./password.js";
 import type { LimitCheck } from "./throttle.js";
 import { createAttemptLimiter, DEFAULT_LIMITS } from "./throttle.js";
 import type { Accounts } from "./types.js";
-import type { UserStore } from "./users.js";
+import type { UserRecord, UserStore } from "./users.js";
 import { foldAsciiCase } from "./users.js";
 
 export type { Accounts, AuthenticateInput, RegisterInput } from "./types.js";
@@ -20,6 +20,11 @@ export interface LimitOptions {
 
 export interface AccountsOptions {
   users: UserStore;
+  /**
+   * What a username is: "handle" (default, API.md: 3–64 of `[A-Za-z0-9_.-]`) or "email" (an
+   * e-mail address of at most 254 characters, as many apps moving in sign people in).
+   */
+  usernames?: "handle" | "email";
   /** Default: argon2id with OWASP's parameters. Inject cheaper ones in tests. */
   hasher?: PasswordHasher;
   clock?: Clock;
@@ -32,15 +37,26 @@ export interface AccountsOptions {
 }
 
 /** API.md: 3–64 of [A-Za-z0-9_.-]. */
-const USERNAME = /^[A-Za-z0-9_.-]{3,64}$/;
-const USERNAME_MAX = 64;
+const HANDLE = {
+  pattern: /^[A-Za-z0-9_.-]{3,64}$/,
+  max: 64,
+  rule: 'username must be 3–64 characters, each a letter, a digit, "_", "." or "-".',
+};
+/**
+ * An address as people type it (RFC 5321's lengths: 64 before the @, 254 in all), without
+ * spaces, control characters or a second @; whether it receives mail is the app's business.
+ */
+const EMAIL = {
+  pattern: /^(?=.{3,254}$)[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}.]+(?:\.[^\s@\p{Cc}.]+)+$/u,
+  max: 254,
+  rule: "username must be an e-mail address (at most 254 characters).",
+};
 const PASSWORD_MIN = 8;
 /** A cap keeps a huge body from being fed to the hash (OWASP Password Storage CS, "Maximum Password Lengths"). */
 const PASSWORD_MAX = 256;
 /** A lone UTF-16 surrogate is not text: it encodes as U+FFFD, so two such passwords would collide. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-const USERNAME_RULE = `username must be 3–${USERNAME_MAX} characters, each a letter, a digit, "_", "." or "-".`;
 const PASSWORD_RULE = `password must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters.`;
 
 /**
@@ -60,16 +76,39 @@ const PASSWORD_RULE = `password must be ${PASSWORD_MIN}–${PASSWORD_MAX} charac
  * ```
  */
 export function createAccounts(options: AccountsOptions): Accounts {
-  const { users, hasher = defaultPasswordHasher(), clock = systemClock, limits = {} } = options;
+  const { users, hasher = defaultPasswordHasher(), clock = systemClock, limits = {}, usernames = "handle" } = options;
+  if (usernames !== "handle" && usernames !== "email") {
+    throw new TypeError(`createAccounts: usernames must be "handle" or "email", got ${JSON.stringify(usernames)}.`);
+  }
+  const names = usernames === "email" ? EMAIL : HANDLE;
+  const verifying = new InFlight();
   const byUsername = createAttemptLimiter({ ...(limits.usernameFailures ?? DEFAULT_LIMITS.usernameFailures), clock });
   const byAddress = createAttemptLimiter({ ...(limits.addressFailures ?? DEFAULT_LIMITS.addressFailures), clock });
 
+  /**
+   * A bcrypt or outdated hash is replaced with argon2id now, while the password is at hand
+   * (apps moving in keep their users' passwords). A failure to save it never fails the sign-in:
+   * the next one tries again.
+   */
+  const upgradeHash = async (user: UserRecord, password: string): Promise<UserRecord> => {
+    if (!users.setPasswordHash || !hasher.needsRehash?.(user.passwordHash)) return user;
+    try {
+      const passwordHash = await hasher.hash(password);
+      await users.setPasswordHash(user.id, passwordHash);
+      return { ...user, passwordHash };
+    } catch (error) {
+      console.error("stint: re-hashing a password after sign-in failed; it is tried again next time", error);
+      return user;
+    }
+  };
+
   return {
     findById: (id) => users.findById(id),
+    addressFailures: byAddress,
 
     async register({ username, password, ip = null }) {
       requireStrings(username, password);
-      if (!USERNAME.test(username)) throw new BadRequestError(USERNAME_RULE);
+      if (!names.pattern.test(username)) throw new BadRequestError(names.rule);
       const length = codePoints(password);
       if (length < PASSWORD_MIN || length > PASSWORD_MAX) throw new BadRequestError(PASSWORD_RULE);
       if (LONE_SURROGATE.test(password)) throw new BadRequestError("password must be valid Unicode text.");
@@ -91,18 +130,30 @@ export function createAccounts(options: AccountsOptions): Accounts {
       requireStrings(username, password);
       // Only the upper bounds are checked here, to keep oversized input away from the hash.
       // A name or password that could never have been registered is just a wrong guess.
-      if (username.length > USERNAME_MAX) throw new BadRequestError(USERNAME_RULE);
+      if (username.length > names.max) throw new BadRequestError(names.rule);
       if (codePoints(password) > PASSWORD_MAX) throw new BadRequestError(PASSWORD_RULE);
 
       // Case variants of one name share a budget, or "Alice", "ALICE"… would each get five.
       const nameKey = foldAsciiCase(username);
-      refuseIfLimited(byUsername.check(nameKey), ip === null ? { allowed: true } : byAddress.check(ip));
+      const keys = ip === null ? [nameKey] : [nameKey, ADDRESS + ip];
+      // A budget spent only by attempts still being verified is not spent yet: each of them
+      // may succeed and hand its share back. So wait for one to finish rather than answer 429,
+      // or many people signing in at once behind one address would be refused (API.md: a
+      // successful sign-in never counts against an address).
+      for (;;) {
+        const checks = [byUsername.check(nameKey), ip === null ? ALLOWED : byAddress.check(ip)];
+        if (checks.every((check) => check.allowed)) break;
+        const busy = keys.filter((key, index) => !checks[index]?.allowed && verifying.has(key));
+        if (busy.length === 0) refuseIfLimited(...checks);
+        await verifying.nextSettled(busy);
+      }
 
       // The attempt is counted before the slow verification, not after it: otherwise many
       // concurrent guesses all pass `check` while the first is still hashing, and the limit
       // only bites after they are all done (PortSwigger, "Smashing the state machine", 2023).
       byUsername.record(nameKey);
       if (ip !== null) byAddress.record(ip);
+      const finished = verifying.start(keys);
       let outcome: "success" | "failure" | "error" = "error";
       try {
         const user = await users.findByUsername(username);
@@ -110,7 +161,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
           user === null ? await hasher.verifyAgainstDummy(password) : await hasher.verify(user.passwordHash, password);
         outcome = ok ? "success" : "failure";
         if (user === null || !ok) throw new InvalidCredentialsError();
-        return user;
+        return await upgradeHash(user, password);
       } finally {
         // A failure keeps its count. A success clears the username's window but not the
         // address's, where it only takes back its own reservation: successful sign-ins never
@@ -121,9 +172,59 @@ export function createAccounts(options: AccountsOptions): Accounts {
           else byUsername.release(nameKey);
           if (ip !== null) byAddress.release(ip);
         }
+        finished();
       }
     },
   };
+}
+
+const ALLOWED: LimitCheck = { allowed: true };
+/** Keeps address keys apart from usernames in InFlight (a username cannot contain ":"). */
+const ADDRESS = "ip:";
+
+/**
+ * Sign-ins being verified right now, per limiter key, and a way to wait until one of them
+ * settles. Waiting is bounded by one verification; past MAX_WAITING waiters a key answers
+ * 429 at once, so a flood cannot queue without end.
+ */
+class InFlight {
+  static readonly MAX_WAITING = 1_000;
+  readonly #counts = new Map<string, number>();
+  readonly #waiters = new Map<string, Array<() => void>>();
+
+  has(key: string): boolean {
+    return (this.#counts.get(key) ?? 0) > 0;
+  }
+
+  /** Marks one attempt under `keys`; the returned function marks it settled. */
+  start(keys: readonly string[]): () => void {
+    for (const key of keys) this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    return () => {
+      for (const key of keys) {
+        const left = (this.#counts.get(key) ?? 1) - 1;
+        if (left > 0) this.#counts.set(key, left);
+        else this.#counts.delete(key);
+        const waiting = this.#waiters.get(key);
+        this.#waiters.delete(key);
+        for (const wake of waiting ?? []) wake();
+      }
+    };
+  }
+
+  /** Resolves when an attempt under any of `keys` settles; 429 if too many already wait. */
+  nextSettled(keys: readonly string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      for (const key of keys) {
+        const waiting = this.#waiters.get(key) ?? [];
+        if (waiting.length >= InFlight.MAX_WAITING) {
+          reject(new RateLimitedError(1));
+          return;
+        }
+        waiting.push(resolve);
+        this.#waiters.set(key, waiting);
+      }
+    });
+  }
 }
 
 function requireStrings(username: unknown, password: unknown): void {

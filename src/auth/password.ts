@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Algorithm } from "@node-rs/argon2";
 import { hash, verify } from "@node-rs/argon2";
+import { compare as compareBcrypt } from "bcryptjs";
 
 /**
  * `Algorithm` is an ambient const enum, which `isolatedModules` forbids reading at runtime;
@@ -28,8 +29,18 @@ export interface PasswordHasherOptions {
 export interface PasswordHasher {
   /** The PHC string for `password`, with a fresh random salt. */
   hash(password: string): Promise<string>;
-  /** Does `password` match `storedHash`? `false`, never an exception, for a malformed hash. */
+  /**
+   * Does `password` match `storedHash`? Takes this hasher's argon2id strings, any other argon2
+   * PHC string, and bcrypt (`$2a$`, `$2b$`, `$2y$`: hashes of apps moving in). `false`, never
+   * an exception, for a malformed hash.
+   */
   verify(storedHash: string, password: string): Promise<boolean>;
+  /**
+   * Should this stored hash be replaced, at the next successful sign-in, by `hash(password)`?
+   * True for bcrypt and other algorithms, and for argon2id with other parameters than this
+   * hasher's. (Optional in hashers of your own.)
+   */
+  needsRehash?(storedHash: string): boolean;
   /**
    * Spends the same time as `verify` against a real hash, and is always `false`. Call it
    * when the username is unknown so that answer cannot be told from a wrong password.
@@ -86,18 +97,24 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     return dummyHash;
   };
 
+  const current = `$argon2id$v=19$m=${memoryCost},t=${timeCost},p=${parallelism}$`;
   const hasher: PasswordHasher = {
     hash(password) {
       return hash(normalize(password), argonOptions);
     },
     async verify(storedHash, password) {
       try {
+        // The legacy app hashed the password as typed: bcrypt gets it as is.
+        if (isBcrypt(storedHash)) return await compareBcrypt(password, storedHash);
         // The PHC string carries its own parameters; argonOptions only matters for hashing.
         return await verify(storedHash, normalize(password));
       } catch {
-        // A corrupt or foreign hash (bcrypt, truncated, empty) is a failed login, not a 500.
+        // A corrupt or foreign hash (truncated, empty, unknown) is a failed login, not a 500.
         return false;
       }
+    },
+    needsRehash(storedHash) {
+      return typeof storedHash !== "string" || !storedHash.startsWith(current);
     },
     async verifyAgainstDummy(password) {
       await hasher.verify(await getDummyHash(), password);
@@ -105,6 +122,16 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     },
   };
   return hasher;
+}
+
+/**
+ * A bcrypt hash as PHP, Python's bcrypt and Node's bcrypt(js) write it: `$2a$`, `$2b$` or `$2y$`
+ * (the same algorithm), two cost digits, then 22 + 31 characters of bcrypt's base64.
+ */
+const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+function isBcrypt(storedHash: string): boolean {
+  return BCRYPT.test(storedHash);
 }
 
 /**
@@ -143,8 +170,9 @@ export function hashPassword(password: string): Promise<string> {
 }
 
 /**
- * Checks a password against a stored PHC hash. Resolves `false` for a wrong password and
- * for a malformed or foreign stored hash; never rejects because of the hash.
+ * Checks a password against a stored PHC hash (argon2) or a bcrypt hash (`$2a$`, `$2b$`,
+ * `$2y$`). Resolves `false` for a wrong password and for a malformed or unknown stored hash;
+ * never rejects because of the hash. `needsRehash` says when to replace the stored hash.
  *
  * @example
  * ```ts
@@ -153,6 +181,21 @@ export function hashPassword(password: string): Promise<string> {
  */
 export function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   return defaultPasswordHasher().verify(storedHash, password);
+}
+
+/**
+ * Whether a stored hash should be replaced by an argon2id hash with OWASP's parameters at the
+ * next successful sign-in (a bcrypt hash of an app moving in, or older parameters).
+ *
+ * @example
+ * ```ts
+ * if ((await verifyPassword(user.passwordHash, password)) && needsRehash(user.passwordHash)) {
+ *   await saveHash(user.id, await hashPassword(password));
+ * }
+ * ```
+ */
+export function needsRehash(storedHash: string): boolean {
+  return defaultPasswordHasher().needsRehash?.(storedHash) ?? false;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { AttemptLimiter } from "./throttle.js";
 import type { UserRecord } from "./users.js";
 
 /**
@@ -33,4 +34,9 @@ export interface Accounts {
   authenticate(input: AuthenticateInput): Promise<UserRecord>;
   /** The account with this id, or null (the user of a session). */
   findById(id: string): Promise<UserRecord | null>;
+  /**
+   * Failed attempts per client address, when the accounts keep such a count: a wrong admin
+   * token counts toward it too (API.md, "Administration").
+   */
+  readonly addressFailures?: Pick<AttemptLimiter, "check" | "record">;
 }

@@ -25,6 +25,11 @@ export interface UserStore {
   findByUsername(username: string): Promise<UserRecord | null>;
   findById(id: string): Promise<UserRecord | null>;
   count(): Promise<number>;
+  /**
+   * Replaces an account's password hash: the accounts re-hash a bcrypt or outdated hash with
+   * argon2id at the next successful sign-in when the store offers this.
+   */
+  setPasswordHash?(id: string, passwordHash: string): Promise<void>;
 }
 
 /** What `sqliteUserStore` calls on a statement; better-sqlite3's `Statement` fits. */
@@ -90,6 +95,7 @@ export function sqliteUserStore(options: SqliteUserStoreOptions): UserStore {
   const byUsername = database.prepare("SELECT * FROM stint_users WHERE username = ? COLLATE NOCASE");
   const byId = database.prepare("SELECT * FROM stint_users WHERE id = ?");
   const countAll = database.prepare("SELECT COUNT(*) AS n FROM stint_users");
+  const updateHash = database.prepare("UPDATE stint_users SET password_hash = ? WHERE id = ?");
 
   return {
     async create(username, passwordHash) {
@@ -111,6 +117,10 @@ export function sqliteUserStore(options: SqliteUserStoreOptions): UserStore {
     },
     async count() {
       return (read(() => countAll.get()) as { n: number }).n;
+    },
+    async setPasswordHash(id, passwordHash) {
+      requirePasswordHash(passwordHash);
+      read(() => updateHash.run(passwordHash, id));
     },
   };
 }
@@ -149,6 +159,11 @@ export function memoryUserStore(options: MemoryUserStoreOptions = {}): UserStore
     },
     async count() {
       return byId.size;
+    },
+    async setPasswordHash(id, passwordHash) {
+      requirePasswordHash(passwordHash);
+      const record = byId.get(id);
+      if (record) record.passwordHash = passwordHash;
     },
   };
 }

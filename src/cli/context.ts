@@ -13,6 +13,8 @@ export interface OpenedBackend {
   database?: BetterSqlite3.Database;
   /** The store URL with any password hidden, for messages. */
   label: string;
+  /** Closes the store (and its pub/sub): a command that ends must leave nothing holding the process. */
+  close(): Promise<void>;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function openBackend(url: string, options: { dataDir?: string } = {
   if (database) users = sqliteUserStore({ database });
   else if (store.kind === "memory") users = memoryUserStore();
   else users = sqliteUserStore({ database: openDatabase(join(options.dataDir ?? "./data", "users.db")) });
-  return { store, users, database, label: redact(url) };
+  return { store, users, database, label: redact(url), close: () => store.close() };
 }
 
 /**

@@ -13,6 +13,7 @@ export type EventSourceFactory = (url: string) => EventSourceLike;
 /** The events of `GET /api/session/events` (API.md). */
 export type StreamEvent =
   | { type: "state"; version: number | null }
+  | { type: "user-state"; version: number | null }
   | { type: "extended" }
   | { type: "expiring"; remainingSeconds: number | null }
   | { type: "revoked" }
@@ -114,9 +115,11 @@ export class SessionEventStream {
       this.#source = null;
       this.#drop();
     });
-    source.addEventListener("state", (event) => {
-      if (current()) this.#handlers.event({ type: "state", version: numberField(event, "version") });
-    });
+    for (const type of ["state", "user-state"] as const) {
+      source.addEventListener(type, (event) => {
+        if (current()) this.#handlers.event({ type, version: numberField(event, "version") });
+      });
+    }
     source.addEventListener("extended", () => {
       if (current()) this.#handlers.event({ type: "extended" });
     });

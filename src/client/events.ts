@@ -9,11 +9,21 @@ import type { SessionSnapshot, SessionState, SessionUser } from "./types.js";
 export type ChangeSource = "local" | "tab" | "remote";
 
 /** The events of `SessionClient.on`, with their payloads. */
-export interface SessionClientEvents<State extends SessionState = SessionState> {
+export interface SessionClientEvents<
+  State extends SessionState = SessionState,
+  UserState extends SessionState = SessionState,
+> {
   /** Anything in the snapshot changed. */
-  change: SessionSnapshot<State>;
+  change: SessionSnapshot<State, UserState>;
   /** The session state has a new version. */
   state: { state: State; version: number; source: ChangeSource };
+  /**
+   * The user's state has a new version: changed here, in another tab, or on another device
+   * (`remote`: the server's event stream told this browser).
+   */
+  "user-state": { state: UserState; version: number; source: ChangeSource };
+  /** Another tab of this browser sent an app message (`client.broadcast(type, data)`). */
+  message: { type: string; data: unknown; source: "tab" };
   /** The session is about to expire (once per expiry time, at the warning threshold). */
   warning: { remainingSeconds: number };
   expired: { source: ChangeSource };

@@ -7,6 +7,7 @@ const apiCodes: ReadonlySet<string> = new Set<ApiErrorCode>([
   "origin_mismatch",
   "csrf_invalid",
   "not_found",
+  "method_not_allowed",
   "conflict",
   "username_taken",
   "payload_too_large",

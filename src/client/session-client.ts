@@ -1,35 +1,23 @@
 import { AutoExtender } from "./auto-extend.js";
+import type { ClientCore } from "./client-core.js";
 import { type Clock, systemClock } from "./clock.js";
 import { fetchWithCsrf } from "./csrf-fetch.js";
 import { createDebugLogger, type DebugLogger } from "./debug.js";
 import { isStintClientError, StintClientError } from "./errors.js";
 import type { StreamEvent } from "./event-stream.js";
 import { type ChangeSource, Emitter, type SessionClientEvents } from "./events.js";
-import { ExpiryWatch } from "./expiry-watch.js";
 import { isSameOrigin, peekErrorCode, urlOf } from "./http.js";
-import { createLeader, type Leader } from "./leader.js";
 import { LeaderWork } from "./leader-work.js";
-import { createTabId, type TabMessage, type TabSignal } from "./messages.js";
+import { ClientLifecycle } from "./lifecycle.js";
+import { createTabId } from "./messages.js";
 import { type ClientMetrics, MetricsRecorder } from "./metrics.js";
 import { type AutoExtendOptions, defaultEventSource, type SessionClientOptions } from "./options.js";
-import { listenToPage } from "./page-events.js";
-import { toLocalTime } from "./skew.js";
-import { createTabChannel, type TabChannel } from "./tab-channel.js";
+import { SessionSync } from "./session-sync.js";
+import { notSignedIn, StateSync, sessionSlot, userSlot } from "./state-sync.js";
+import { TabMessages } from "./tab-messages.js";
 import { type Debounced, debounce } from "./timers.js";
 import { ApiTransport } from "./transport.js";
-import {
-  asSessionInfo,
-  asStateSnapshot,
-  type SessionDetails,
-  type SessionInfo,
-  type SessionSnapshot,
-  type SessionState,
-  type SessionStatus,
-  type SessionUser,
-  type StateSnapshot,
-} from "./types.js";
-
-const sameDeadlineMs = 2000;
+import type { SessionDetails, SessionSnapshot, SessionState, SessionStatus, SessionUser } from "./types.js";
 
 const emptySnapshot = {
   status: "loading",
@@ -37,6 +25,8 @@ const emptySnapshot = {
   user: null,
   state: {},
   version: 0,
+  userState: {},
+  userStateVersion: 0,
   expiresAt: null,
 } as const satisfies SessionSnapshot;
 
@@ -59,53 +49,41 @@ const emptySnapshot = {
  * await client.fetch("/api/things", { method: "POST", body: JSON.stringify({ name: "x" }) });
  * ```
  */
-export class SessionClient<State extends SessionState = SessionState> {
+export class SessionClient<State extends SessionState = SessionState, UserState extends SessionState = SessionState> {
   /** This tab's id on the channel (random, not secret). */
   readonly tabId: string;
-  readonly #options: SessionClientOptions;
   readonly #clock: Clock;
   readonly #api: ApiTransport;
-  readonly #name: string;
   readonly #log: DebugLogger;
-  readonly #emitter = new Emitter<SessionClientEvents<State>>();
+  readonly #emitter = new Emitter<SessionClientEvents<State, UserState>>();
   readonly #metrics = new MetricsRecorder();
-  readonly #expiry: ExpiryWatch;
+  readonly #core: ClientCore<State, UserState>;
+  readonly #messages: TabMessages;
+  readonly #states: StateSync<State, UserState>;
+  readonly #userStates: StateSync<State, UserState>;
+  readonly #lifecycle: ClientLifecycle;
+  readonly #session: SessionSync<State, UserState>;
   readonly #leaderWork: LeaderWork;
   readonly #syncSoon: Debounced;
   readonly #refreshSoon: Debounced;
-  #snapshot: SessionSnapshot<State> = emptySnapshot as SessionSnapshot<State>;
-  /** The session id the shown state belongs to; null when none was read yet. */
-  #stateFor: string | null = null;
-  // Every request that yields SessionInfo takes a number; an answer older than one already
-  // applied (or than a logout) is dropped, so a slow GET cannot bring a session back.
-  #seq = 0;
-  #appliedSeq = 0;
-  #warningMs: number;
+  readonly #userRefreshSoon: Debounced;
+  #snapshot: SessionSnapshot<State, UserState> = emptySnapshot as SessionSnapshot<State, UserState>;
   readonly #autoExtend: AutoExtender;
   #syncSource: ChangeSource = "tab";
   #refreshSource: ChangeSource = "tab";
-  #channel: TabChannel | null = null;
-  #leader: Leader | null = null;
-  #started = false;
-  #closedOnce = false;
-  #starting: Promise<SessionSnapshot<State>> | null = null;
-  #cleanups: Array<() => void> = [];
-  #initRetry: unknown;
+  #userRefreshSource: ChangeSource = "tab";
 
   constructor(options: SessionClientOptions = {}) {
-    this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#name = options.name ?? "stint";
     this.#log = createDebugLogger(options.debug);
     this.tabId = options.tabId ?? createTabId();
-    this.#warningMs = (options.warningThresholdSeconds ?? 60) * 1000;
     this.#autoExtend = new AutoExtender(
       {
         clock: this.#clock,
         isLeader: () => this.isLeader,
         authenticated: () => this.#snapshot.status === "authenticated",
-        nearExpiry: () => (this.remainingSeconds ?? Number.POSITIVE_INFINITY) * 1000 <= this.#warningMs,
-        signal: () => this.#post("activity"),
+        nearExpiry: () => (this.remainingSeconds ?? Number.POSITIVE_INFINITY) * 1000 <= this.#session.warningMs,
+        signal: () => this.#messages.post("activity"),
         extend: () => {
           this.extend().catch((error) => this.#report(error));
         },
@@ -120,25 +98,92 @@ export class SessionClient<State extends SessionState = SessionState> {
       clock: this.#clock,
       metrics: this.#metrics,
     });
-    this.#expiry = new ExpiryWatch(this.#clock, { warn: () => this.#onWarn(), expire: () => this.#onExpire() });
     this.#leaderWork = new LeaderWork({
       clock: this.#clock,
       eventSource: options.eventSource === undefined ? defaultEventSource() : options.eventSource,
       streamUrl: `${this.#api.baseUrl}/api/session/events`,
       pollMs: (options.pollIntervalSeconds ?? 60) * 1000,
       check: async () => {
-        await this.#sync("remote");
+        await this.#session.read("remote");
         return this.#snapshot.session !== null;
       },
       event: (event) => this.#onStreamEvent(event),
-      reconnected: () => this.#requestStateRefresh("remote"),
+      reconnected: () => this.#requestStateRefreshes("remote"),
     });
     const debounceMs = options.debounceMs ?? 50;
     this.#syncSoon = debounce(this.#clock, debounceMs, () => {
-      this.#sync(this.#syncSource).catch((error) => this.#report(error));
+      this.#session.read(this.#syncSource).catch((error) => this.#report(error));
     });
     this.#refreshSoon = debounce(this.#clock, debounceMs, () => {
-      this.#loadState(this.#refreshSource).catch((error) => this.#report(error));
+      this.#states.load(this.#refreshSource).catch((error) => this.#report(error));
+    });
+    this.#userRefreshSoon = debounce(this.#clock, debounceMs, () => {
+      this.#userStates.load(this.#userRefreshSource).catch((error) => this.#report(error));
+    });
+    this.#messages = new TabMessages({
+      tabId: this.tabId,
+      clock: this.#clock,
+      log: this.#log,
+      handlers: {
+        changed: () => this.#requestSync("tab"),
+        state: (version) => {
+          if (this.#states.isNews(version)) this.#requestStateRefresh("tab");
+        },
+        userState: (version) => {
+          if (this.#userStates.isNews(version)) this.#requestUserStateRefresh("tab");
+        },
+        ended: (kind) => this.#session.end(kind, "tab"),
+        activity: () => this.#autoExtend.heard(),
+        message: (type, data) => this.#emitter.emit("message", { type, data, source: "tab" }),
+      },
+    });
+    this.#core = {
+      clock: this.#clock,
+      log: this.#log,
+      metrics: this.#metrics,
+      api: this.#api,
+      emitter: this.#emitter,
+      snapshot: () => this.#snapshot,
+      set: (patch) => this.#set(patch),
+      call: (method, path, body, callOptions) => this.#call(method, path, body, callOptions),
+      post: (type, version) => this.#messages.post(type, version),
+      report: (error) => this.#report(error),
+    };
+    // Session state needs a session, and asking for a CSRF token creates an anonymous one (API.md).
+    this.#states = new StateSync(this.#core, sessionSlot, () => this.getCsrfToken());
+    // A user's state needs a signed-in user: without one nothing is sent (a 401 would end the session).
+    this.#userStates = new StateSync(this.#core, userSlot, () => Promise.reject(notSignedIn()));
+    this.#session = new SessionSync(
+      this.#core,
+      {
+        states: [this.#states, this.#userStates],
+        started: () => this.#lifecycle.started,
+        reconcileLeader: () => this.#reconcileLeader(),
+      },
+      (options.warningThresholdSeconds ?? 60) * 1000,
+    );
+    this.#lifecycle = new ClientLifecycle({
+      options,
+      clock: this.#clock,
+      messages: this.#messages,
+      autoExtend: this.#autoExtend,
+      read: () => this.#session.read("remote"),
+      loading: () => this.#snapshot.status === "loading",
+      leaderChanged: (isLeader) => this.#onLeaderChange(isLeader),
+      // GET /api/session is passive: looking does not keep the session alive.
+      returned: () => this.#requestSync("remote"),
+      online: () => {
+        this.#leaderWork.reconnectNow();
+        this.#requestSync("remote");
+        this.#requestStateRefreshes("remote");
+      },
+      stop: () => {
+        this.#syncSoon.cancel();
+        this.#refreshSoon.cancel();
+        this.#userRefreshSoon.cancel();
+        this.#session.stop();
+        this.#leaderWork.stop();
+      },
     });
   }
 
@@ -159,22 +204,28 @@ export class SessionClient<State extends SessionState = SessionState> {
   get version(): number {
     return this.#snapshot.version;
   }
+  /** The signed-in user's state, the same on every device; `{}` without a signed-in user. */
+  get userState(): UserState {
+    return this.#snapshot.userState;
+  }
+  get userStateVersion(): number {
+    return this.#snapshot.userStateVersion;
+  }
   /** Whole seconds until the session expires, on the server's clock; null without a session. */
   get remainingSeconds(): number | null {
-    const { expiresAt } = this.#snapshot;
-    return expiresAt === null ? null : Math.max(0, Math.ceil((expiresAt - this.#clock.now()) / 1000));
+    return this.#session.remainingSeconds;
   }
   /** `warning` fires when this many seconds remain. */
   get warningThresholdSeconds(): number {
-    return this.#warningMs / 1000;
+    return this.#session.warningMs / 1000;
   }
   /** Whether this tab currently holds the event stream for the browser. */
   get isLeader(): boolean {
-    return this.#leader?.isLeader ?? false;
+    return this.#lifecycle.isLeader;
   }
 
   /** The current snapshot; a new object after every change (for `useSyncExternalStore`). */
-  readonly getSnapshot = (): SessionSnapshot<State> => this.#snapshot;
+  readonly getSnapshot = (): SessionSnapshot<State, UserState> => this.#snapshot;
 
   /** Calls `listener` after every change; returns the unsubscribe (for `useSyncExternalStore`). */
   readonly subscribe = (listener: () => void): (() => void) => this.#emitter.on("change", () => listener());
@@ -187,9 +238,9 @@ export class SessionClient<State extends SessionState = SessionState> {
    * const stop = client.on("revoked", () => location.assign("/login"));
    * ```
    */
-  on<K extends keyof SessionClientEvents<State>>(
+  on<K extends keyof SessionClientEvents<State, UserState>>(
     event: K,
-    listener: (payload: SessionClientEvents<State>[K]) => void,
+    listener: (payload: SessionClientEvents<State, UserState>[K]) => void,
   ): () => void {
     return this.#emitter.on(event, listener);
   }
@@ -206,99 +257,27 @@ export class SessionClient<State extends SessionState = SessionState> {
    * the session. Resolves once the first read succeeded; if it failed, rejects and keeps
    * retrying with backoff. Calling it again returns the same promise.
    */
-  init(): Promise<SessionSnapshot<State>> {
-    if (this.#starting) return this.#starting;
-    if (this.#closedOnce && (this.#options.channel || this.#options.leader)) {
-      return Promise.reject(new Error("stint: a client given its own channel or leader cannot restart after close()"));
-    }
-    this.#setup();
-    this.#starting = this.#sync("remote").then(
-      () => this.#snapshot,
-      (error: unknown) => {
-        this.#retryInit(0);
-        throw error;
-      },
-    );
-    return this.#starting;
+  init(): Promise<SessionSnapshot<State, UserState>> {
+    return this.#lifecycle.init().then(() => this.#snapshot);
   }
 
   /** Leaves the channel and the election (another tab takes over), and stops every timer and listener. */
   close(): void {
-    for (const cleanup of this.#cleanups.reverse()) cleanup();
-    this.#cleanups = [];
-    this.#started = false;
-    this.#closedOnce = true;
-    this.#starting = null;
-    this.#channel = null;
-    this.#leader = null;
-  }
-
-  #setup(): void {
-    this.#started = true;
-    const channel = this.#options.channel ?? createTabChannel(this.#name);
-    const leader = this.#options.leader ?? createLeader(this.#name);
-    this.#channel = channel;
-    this.#leader = leader;
-    const unsubscribe = channel.subscribe((message) => this.#onSignal(message));
-    const unwatch = leader.onChange((isLeader) => this.#onLeaderChange(isLeader));
-    this.#cleanups.push(
-      () => {
-        unsubscribe();
-        channel.close();
-      },
-      () => {
-        unwatch();
-        leader.close();
-      },
-      () => {
-        this.#syncSoon.cancel();
-        this.#refreshSoon.cancel();
-        this.#expiry.clear();
-        this.#leaderWork.stop();
-        this.#clock.clearTimeout(this.#initRetry);
-        this.#autoExtend.attach(null);
-      },
-    );
-    const win = this.#options.window === undefined ? globalThis.window : this.#options.window;
-    const doc = this.#options.document === undefined ? globalThis.document : this.#options.document;
-    this.#cleanups.push(
-      listenToPage(win, doc, {
-        // GET /api/session is passive: looking does not keep the session alive.
-        returned: () => this.#requestSync("remote"),
-        online: () => {
-          this.#leaderWork.reconnectNow();
-          this.#requestSync("remote");
-          this.#requestStateRefresh("remote");
-        },
-      }),
-    );
-    this.#autoExtend.attach(win ?? null);
-    if (leader.isLeader) this.#onLeaderChange(true);
-  }
-
-  #retryInit(attempt: number): void {
-    const delay = Math.min(30_000, 1000 * 2 ** attempt);
-    this.#clock.clearTimeout(this.#initRetry);
-    this.#initRetry = this.#clock.setTimeout(() => {
-      if (!this.#started || this.#snapshot.status !== "loading") return;
-      this.#sync("remote").catch(() => this.#retryInit(attempt + 1));
-    }, delay);
+    this.#lifecycle.close();
   }
 
   // ---- session -------------------------------------------------------------------------
 
   /** Re-reads the session (`GET /api/session`, passive: it does not extend it). */
-  async sync(): Promise<SessionSnapshot<State>> {
-    await this.#sync("remote");
+  async sync(): Promise<SessionSnapshot<State, UserState>> {
+    await this.#session.read("remote");
     return this.#snapshot;
   }
 
   /** Extends the session now (`POST /api/session/extend`); every tab hears of it. */
-  async extend(): Promise<SessionSnapshot<State>> {
+  async extend(): Promise<SessionSnapshot<State, UserState>> {
     this.#autoExtend.lastExtendAt = this.#clock.now();
-    const seq = ++this.#seq;
-    const { status, body } = await this.#call("POST", "/api/session/extend");
-    await this.#applyIfNewer(seq, asSessionInfo(body, status), "local");
+    await this.#session.extend();
     return this.#snapshot;
   }
 
@@ -310,28 +289,30 @@ export class SessionClient<State extends SessionState = SessionState> {
     username: string;
     password: string;
     remember?: boolean;
-  }): Promise<SessionSnapshot<State>> {
+  }): Promise<SessionSnapshot<State, UserState>> {
     const { username, password, remember = false } = credentials;
-    return this.#signIn("/api/auth/login", { username, password, remember });
+    await this.#session.signIn("/api/auth/login", { username, password, remember });
+    return this.#snapshot;
   }
 
   /** Creates an account and signs in (`POST /api/auth/register`). */
-  async register(credentials: { username: string; password: string }): Promise<SessionSnapshot<State>> {
+  async register(credentials: { username: string; password: string }): Promise<SessionSnapshot<State, UserState>> {
     const { username, password } = credentials;
-    return this.#signIn("/api/auth/register", { username, password });
+    await this.#session.signIn("/api/auth/register", { username, password });
+    return this.#snapshot;
   }
 
   /** Signs out (`DELETE /api/session`) and tells every tab. A session already gone counts as signed out. */
   async logout(): Promise<void> {
     await this.#call("DELETE", "/api/session", undefined, { absentOk: true });
-    this.#end("logout", "local", true);
+    this.#session.end("logout", "local", true);
   }
 
   /** The CSRF token for this session; fetched (creating an anonymous session if needed) when not known. */
   async getCsrfToken(): Promise<string> {
     if (this.#api.csrfToken) return this.#api.csrfToken;
     const token = await this.#api.fetchCsrfToken();
-    if (!this.#snapshot.session) await this.#sync("local").catch((error) => this.#report(error));
+    if (!this.#snapshot.session) await this.#session.read("local").catch((error) => this.#report(error));
     return token;
   }
 
@@ -342,22 +323,81 @@ export class SessionClient<State extends SessionState = SessionState> {
    * it is compare-and-set: a stale version rejects with a `StintClientError` whose code is
    * `conflict`, after the client re-read the current state.
    */
-  async setState(partial: Partial<State>, options: { ifVersion?: number } = {}): Promise<SessionSnapshot<State>> {
-    return this.#patch({ set: partial, ifVersion: options.ifVersion });
+  async setState(
+    partial: Partial<State>,
+    options: { ifVersion?: number } = {},
+  ): Promise<SessionSnapshot<State, UserState>> {
+    await this.#states.patch({ set: partial, ifVersion: options.ifVersion });
+    return this.#snapshot;
   }
 
   /** Removes keys from the session state; `ifVersion` as for `setState`. */
   async unset(
     keys: ReadonlyArray<keyof State & string>,
     options: { ifVersion?: number } = {},
-  ): Promise<SessionSnapshot<State>> {
-    return this.#patch({ unset: keys, ifVersion: options.ifVersion });
+  ): Promise<SessionSnapshot<State, UserState>> {
+    await this.#states.patch({ unset: keys, ifVersion: options.ifVersion });
+    return this.#snapshot;
   }
 
   /** Re-reads the session state (`GET /api/session/state`). */
-  async refreshState(): Promise<SessionSnapshot<State>> {
-    await this.#loadState("remote");
+  async refreshState(): Promise<SessionSnapshot<State, UserState>> {
+    await this.#states.load("remote");
     return this.#snapshot;
+  }
+
+  // ---- the user's state -----------------------------------------------------------------
+
+  /**
+   * Merges `partial` into the signed-in user's state (`PATCH /api/user/state`): every tab of
+   * every browser where this user is signed in follows. Rejects with `no_session` without a
+   * signed-in user (nothing is sent), and with `conflict` on a stale `ifVersion`.
+   *
+   * @example
+   * ```ts
+   * await client.setUserState({ theme: "dark" });
+   * client.on("user-state", ({ state, source }) => applyTheme(state.theme));
+   * ```
+   */
+  async setUserState(
+    partial: Partial<UserState>,
+    options: { ifVersion?: number } = {},
+  ): Promise<SessionSnapshot<State, UserState>> {
+    await this.#userStates.patch({ set: partial, ifVersion: options.ifVersion });
+    return this.#snapshot;
+  }
+
+  /** Removes keys from the user's state; `ifVersion` as for `setUserState`. */
+  async unsetUserState(
+    keys: ReadonlyArray<keyof UserState & string>,
+    options: { ifVersion?: number } = {},
+  ): Promise<SessionSnapshot<State, UserState>> {
+    await this.#userStates.patch({ unset: keys, ifVersion: options.ifVersion });
+    return this.#snapshot;
+  }
+
+  /** Re-reads the user's state (`GET /api/user/state`). */
+  async refreshUserState(): Promise<SessionSnapshot<State, UserState>> {
+    await this.#userStates.load("remote");
+    return this.#snapshot;
+  }
+
+  // ---- messages between tabs -----------------------------------------------------------
+
+  /**
+   * Sends the app's own message to the other tabs of this browser, heard there as
+   * `client.on("message", …)` (seed 000's `TabSync.broadcast`). `data` is plain JSON of at
+   * most 16 KiB, for app data only: a TypeError if it is not, or if it holds the session's
+   * CSRF token. It does not reach the server, nor other browsers.
+   *
+   * @example
+   * ```ts
+   * client.broadcast("session_selected", { sessionId: "my_session" });
+   * client.on("message", ({ type, data }) => { if (type === "session_selected") select(data); });
+   * ```
+   */
+  broadcast(type: string, data: unknown = null): void {
+    this.#messages.broadcast(type, data, this.#api.csrfToken);
   }
 
   // ---- options -------------------------------------------------------------------------
@@ -369,8 +409,7 @@ export class SessionClient<State extends SessionState = SessionState> {
 
   /** Moves the warning; re-arms it for the current session. */
   setWarningThreshold(seconds: number): void {
-    this.#warningMs = Math.max(0, seconds) * 1000;
-    this.#armExpiry();
+    this.#session.warningMs = seconds * 1000;
   }
 
   // ---- fetch ---------------------------------------------------------------------------
@@ -392,7 +431,7 @@ export class SessionClient<State extends SessionState = SessionState> {
       isSameOrigin(urlOf(input), this.#api.origin) &&
       (await peekErrorCode(response)) === "no_session"
     ) {
-      this.#end("expired", "remote");
+      this.#session.end("expired", "remote");
     }
     return response;
   };
@@ -409,223 +448,31 @@ export class SessionClient<State extends SessionState = SessionState> {
     try {
       return await this.#api.request(method, path, body, options);
     } catch (error) {
-      if (isStintClientError(error, "no_session")) this.#end("expired", "remote");
+      if (isStintClientError(error, "no_session")) this.#session.end("expired", "remote");
       throw error;
     }
   }
 
-  async #sync(source: ChangeSource): Promise<void> {
-    const seq = ++this.#seq;
-    const started = this.#clock.now();
-    const { status, body } = await this.#call("GET", "/api/session", undefined, { absentOk: true });
-    const info = body === null ? null : asSessionInfo(body, status);
-    const finished = this.#clock.now();
-    this.#metrics.sync(finished - started, finished);
-    await this.#applyIfNewer(seq, info, source);
-  }
-
-  async #signIn(path: string, body: unknown): Promise<SessionSnapshot<State>> {
-    const seq = ++this.#seq;
-    const { status, body: answer } = await this.#call("POST", path, body);
-    const announced = await this.#applyIfNewer(seq, asSessionInfo(answer, status), "local");
-    // Same user, new session id: other tabs still need the new CSRF token and stream.
-    if (!announced) this.#post("login");
-    return this.#snapshot;
-  }
-
-  async #patch(body: { set?: unknown; unset?: ReadonlyArray<string>; ifVersion?: number | undefined }) {
-    // State needs a session; asking for a CSRF token creates an anonymous one (API.md).
-    if (!this.#snapshot.session) await this.getCsrfToken();
-    const sessionId = this.#snapshot.session?.id ?? null;
-    try {
-      const { status, body: answer } = await this.#call("PATCH", "/api/session/state", body);
-      this.#applyState(asStateSnapshot<State>(answer, status), "local", sessionId);
-    } catch (error) {
-      if (isStintClientError(error, "conflict")) await this.#loadState("remote").catch(() => {});
-      throw error;
-    }
-    return this.#snapshot;
-  }
-
-  async #loadState(source: ChangeSource): Promise<void> {
-    const sessionId = this.#snapshot.session?.id;
-    if (!sessionId) return;
-    const started = this.#clock.now();
-    const { status, body } = await this.#call("GET", "/api/session/state");
-    const finished = this.#clock.now();
-    this.#metrics.sync(finished - started, finished);
-    this.#applyState(asStateSnapshot<State>(body, status), source, sessionId);
-  }
-
-  // ---- internals: applying what we learned ---------------------------------------------
-
-  /** Applies `info` unless a newer answer (or a logout) came first; returns whether it announced a login. */
-  async #applyIfNewer(seq: number, info: SessionInfo | null, source: ChangeSource): Promise<boolean> {
-    if (seq <= this.#appliedSeq) return false;
-    this.#appliedSeq = seq;
-    return this.#applyInfo(info, source);
-  }
-
-  async #applyInfo(info: SessionInfo | null, source: ChangeSource): Promise<boolean> {
-    const before = this.#snapshot;
-    if (!info) {
-      if (before.session) this.#end("expired", source);
-      else if (before.status === "loading") this.#set({ status: "anonymous" });
-      return false;
-    }
-    const wasLoading = before.status === "loading";
-    const sessionChanged = before.session?.id !== info.session.id;
-    const expiresAt = toLocalTime(info.session.expiresAt, this.#api.skewMs);
-    this.#api.csrfToken = info.csrfToken;
-    this.#set({
-      status: info.user ? "authenticated" : "anonymous",
-      session: info.session,
-      user: info.user,
-      expiresAt,
-    });
-    this.#armExpiry();
-    this.#reconcileLeader();
-    const signedIn = info.user !== null && !wasLoading && before.user?.id !== info.user.id;
-    if (signedIn && info.user) {
-      this.#log("login", { source });
-      this.#emitter.emit("login", { user: info.user, source });
-      if (source !== "tab") this.#post("login");
-    }
-    const extended =
-      !wasLoading &&
-      !sessionChanged &&
-      expiresAt !== null &&
-      before.expiresAt !== null &&
-      expiresAt > before.expiresAt + sameDeadlineMs;
-    if (extended && source !== "tab") this.#post("extended");
-    if (sessionChanged) await this.#loadState(source).catch((error) => this.#report(error));
-    return signedIn;
-  }
-
-  #applyState(snapshot: StateSnapshot<State>, source: ChangeSource, sessionId: string | null): void {
-    const current = this.#snapshot;
-    // The session changed while this request was in flight: its state is not ours.
-    if (!current.session || current.session.id !== sessionId) return;
-    const first = this.#stateFor !== sessionId;
-    if (!first && snapshot.version <= current.version) return;
-    const replaced = this.#stateFor !== null;
-    this.#stateFor = sessionId;
-    this.#set({ state: snapshot.state, version: snapshot.version });
-    if (replaced) this.#emitter.emit("state", { state: snapshot.state, version: snapshot.version, source });
-    if (!first && source !== "tab") this.#post("state", snapshot.version);
-  }
-
-  /**
-   * The session is over. Drops everything this tab knew of it (user, state, CSRF token:
-   * SR-82), stops the timers and the stream, and tells the other tabs unless they told us.
-   */
-  #end(kind: "expired" | "revoked" | "logout", source: ChangeSource, force = false): void {
-    const before = this.#snapshot;
-    if (!before.session && !force) return;
-    this.#appliedSeq = ++this.#seq;
-    this.#api.csrfToken = null;
-    this.#stateFor = null;
-    const signedIn = before.user !== null;
-    this.#set({
-      status: signedIn && kind !== "logout" ? "expired" : "anonymous",
-      session: null,
-      user: null,
-      state: {} as State,
-      version: 0,
-      expiresAt: null,
-    });
-    this.#armExpiry();
-    this.#reconcileLeader();
-    if (!signedIn && kind !== "logout") return;
-    this.#log(kind, { source });
-    this.#emitter.emit(kind, { source });
-    if (source !== "tab") this.#post(kind);
-  }
-
-  #set(patch: Partial<SessionSnapshot<State>>): void {
+  #set(patch: Partial<SessionSnapshot<State, UserState>>): void {
     this.#snapshot = { ...this.#snapshot, ...patch };
     this.#emitter.emit("change", this.#snapshot);
   }
 
-  #armExpiry(): void {
-    const { status, expiresAt } = this.#snapshot;
-    this.#expiry.set(this.#started && status === "authenticated" ? expiresAt : null, this.#warningMs);
-  }
-
   #reconcileLeader(): void {
-    this.#leaderWork.update(this.#started && this.isLeader, this.#snapshot.session?.id ?? null);
-  }
-
-  #onWarn(): void {
-    // Another tab, or a request made outside this client, may have extended the session
-    // meanwhile; ask (passively) before showing a warning that is no longer true.
-    this.#sync("remote")
-      .catch((error) => this.#report(error))
-      .finally(() => {
-        const remaining = this.remainingSeconds;
-        if (this.#snapshot.status !== "authenticated" || remaining === null) return;
-        if (remaining * 1000 > this.#warningMs) return;
-        this.#log("warning", { remainingSeconds: remaining });
-        this.#emitter.emit("warning", { remainingSeconds: remaining });
-      });
-  }
-
-  #onExpire(): void {
-    this.#sync("remote").catch((error) => {
-      this.#report(error);
-      // No answer at the deadline: by the server's last word the session is over (fail closed).
-      this.#end("expired", "remote");
-    });
+    this.#leaderWork.update(this.#lifecycle.started && this.isLeader, this.#snapshot.session?.id ?? null);
   }
 
   // ---- internals: tabs and the leader --------------------------------------------------
-
-  #post(type: TabSignal, version?: number): void {
-    if (!this.#channel) return;
-    const message: TabMessage = { v: 1, type, at: this.#clock.now(), from: this.tabId };
-    if (version !== undefined) message.version = version;
-    this.#log("signal sent", { type, version: version ?? null });
-    this.#channel.post(message);
-  }
-
-  #onSignal(message: TabMessage): void {
-    if (message.from === this.tabId) return;
-    this.#log("signal received", { type: message.type, version: message.version ?? null, from: message.from });
-    switch (message.type) {
-      // A signal is never proof of anything (SR-84): login, state and extension are only
-      // believed once the server says so.
-      case "login":
-      case "extended":
-        this.#requestSync("tab");
-        break;
-      case "state":
-        if (message.version !== undefined && this.#stateFor !== null && message.version <= this.#snapshot.version)
-          break;
-        this.#requestStateRefresh("tab");
-        break;
-      // Dropping a session needs no proof, and must work offline (SR-82).
-      case "logout":
-      case "revoked":
-      case "expired":
-        this.#end(message.type, "tab");
-        break;
-      case "activity":
-        this.#autoExtend.heard();
-        break;
-      case "leader":
-        break;
-    }
-  }
 
   #onLeaderChange(isLeader: boolean): void {
     this.#log(isLeader ? "leading" : "following");
     this.#emitter.emit("leader", { isLeader });
     if (isLeader) {
-      this.#post("leader");
+      this.#messages.post("leader");
       // Events may have gone unheard between the old leader's end and now.
       if (this.#snapshot.status !== "loading" && this.#snapshot.session) {
         this.#requestSync("remote");
-        this.#requestStateRefresh("remote");
+        this.#requestStateRefreshes("remote");
       }
     }
     this.#reconcileLeader();
@@ -635,9 +482,10 @@ export class SessionClient<State extends SessionState = SessionState> {
     this.#log("stream event", { type: event.type });
     switch (event.type) {
       case "state":
-        if (event.version === null || this.#stateFor === null || event.version > this.#snapshot.version) {
-          this.#requestStateRefresh("remote");
-        }
+        if (this.#states.isNews(event.version)) this.#requestStateRefresh("remote");
+        break;
+      case "user-state":
+        if (this.#userStates.isNews(event.version)) this.#requestUserStateRefresh("remote");
         break;
       case "extended":
       case "expiring":
@@ -645,21 +493,33 @@ export class SessionClient<State extends SessionState = SessionState> {
         break;
       case "revoked":
       case "logout":
-        this.#end(event.type, "remote");
+        this.#session.end(event.type, "remote");
         break;
     }
   }
 
   #requestSync(source: ChangeSource): void {
-    if (!this.#started) return;
+    if (!this.#lifecycle.started) return;
     this.#syncSource = source;
     this.#syncSoon();
   }
 
   #requestStateRefresh(source: ChangeSource): void {
-    if (!this.#started) return;
+    if (!this.#lifecycle.started) return;
     this.#refreshSource = source;
     this.#refreshSoon();
+  }
+
+  #requestUserStateRefresh(source: ChangeSource): void {
+    if (!this.#lifecycle.started) return;
+    this.#userRefreshSource = source;
+    this.#userRefreshSoon();
+  }
+
+  /** Both states, after a time events may have gone unheard (a new leader, a reconnect). */
+  #requestStateRefreshes(source: ChangeSource): void {
+    this.#requestStateRefresh(source);
+    this.#requestUserStateRefresh(source);
   }
 
   /**

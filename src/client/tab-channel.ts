@@ -1,4 +1,4 @@
-import { parseTabMessage, type TabMessage, toWire } from "./messages.js";
+import { type ChannelMessage, parseTabMessage, toWire } from "./messages.js";
 
 /**
  * How tabs of one browser tell each other that something happened. Implementations parse
@@ -15,17 +15,17 @@ import { parseTabMessage, type TabMessage, toWire } from "./messages.js";
  * ```
  */
 export interface TabChannel {
-  post(message: TabMessage): void;
+  post(message: ChannelMessage): void;
   /** Returns the function that unsubscribes. */
-  subscribe(listener: (message: TabMessage) => void): () => void;
+  subscribe(listener: (message: ChannelMessage) => void): () => void;
   close(): void;
 }
 
 /** Listener fan-out shared by the implementations: one failing listener never stops the rest. */
 function listenerSet() {
-  const listeners = new Set<(message: TabMessage) => void>();
+  const listeners = new Set<(message: ChannelMessage) => void>();
   return {
-    add(listener: (message: TabMessage) => void): () => void {
+    add(listener: (message: ChannelMessage) => void): () => void {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },

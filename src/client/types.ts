@@ -28,13 +28,20 @@ export type SessionState = Record<string, unknown>;
 export type SessionStatus = "loading" | "authenticated" | "anonymous" | "expired";
 
 /** An immutable picture of the client, replaced on every change (for `useSyncExternalStore`). */
-export interface SessionSnapshot<State extends SessionState = SessionState> {
+export interface SessionSnapshot<
+  State extends SessionState = SessionState,
+  UserState extends SessionState = SessionState,
+> {
   status: SessionStatus;
   session: SessionDetails | null;
   user: SessionUser | null;
   state: State;
   /** The state's version; 0 before any state was read. */
   version: number;
+  /** The signed-in user's state, shared by every device (`{}` without a signed-in user). */
+  userState: UserState;
+  /** The user state's version; 0 before it was read, or when it was never written. */
+  userStateVersion: number;
   /** Local epoch ms at which the session expires, corrected for clock skew; null without one. */
   expiresAt: number | null;
 }

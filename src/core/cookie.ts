@@ -46,22 +46,40 @@ export function parseCookies(header: string | null | undefined): Record<string, 
  * Same rules as `parseCookies` (first wins, bad escapes skipped).
  */
 export function readCookie(header: string | null | undefined, name: string): string | undefined {
-  if (typeof header !== "string" || header.length > MAX_HEADER_LENGTH) return undefined;
-  let from = 0;
-  while (from < header.length) {
-    let end = header.indexOf(";", from);
+  if (typeof header !== "string" || header.length > MAX_HEADER_LENGTH || name === "") return undefined;
+  // Jumps from one occurrence of the name to the next instead of splitting every pair.
+  for (let at = header.indexOf(name); at !== -1; at = header.indexOf(name, at + 1)) {
+    let before = at - 1;
+    while (before >= 0 && isSpace(header.charCodeAt(before))) before--;
+    if (before >= 0 && header.charCodeAt(before) !== SEMICOLON) continue;
+    let eq = at + name.length;
+    while (eq < header.length && isSpace(header.charCodeAt(eq))) eq++;
+    if (header.charCodeAt(eq) !== EQUALS) continue;
+    let end = header.indexOf(";", eq);
     if (end === -1) end = header.length;
-    const eq = header.indexOf("=", from);
-    if (eq !== -1 && eq < end && header.slice(from, eq).trim() === name) {
-      let raw = header.slice(eq + 1, end).trim();
-      if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) raw = raw.slice(1, -1);
-      const value = decode(raw);
-      if (value !== undefined) return value;
-    }
-    from = end + 1;
+    let raw = header.slice(eq + 1, end).trim();
+    if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) raw = raw.slice(1, -1);
+    const value = decode(raw);
+    if (value !== undefined) return value;
   }
   return undefined;
 }
+
+const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
+/** What `String.prototype.trim()` removes (ECMAScript WhiteSpace and LineTerminator), as parseCookies trims. */
+const isSpace = (code: number) =>
+  (code >= 0x09 && code <= 0x0d) ||
+  code === 0x20 ||
+  code === 0xa0 ||
+  code === 0x1680 ||
+  (code >= 0x2000 && code <= 0x200a) ||
+  code === 0x2028 ||
+  code === 0x2029 ||
+  code === 0x202f ||
+  code === 0x205f ||
+  code === 0x3000 ||
+  code === 0xfeff;
 
 export interface CookieOptions {
   /** Seconds; 0 clears the cookie. Omitted: a browser-session cookie. */

@@ -70,6 +70,15 @@ export class NotFoundError extends StintError {
   }
 }
 
+export class MethodNotAllowedError extends StintError {
+  /** The methods the path takes: the `Allow` header. */
+  readonly allow: readonly string[];
+  constructor(allow: readonly string[]) {
+    super("method_not_allowed", `This path takes ${allow.join(", ")} only.`);
+    this.allow = allow;
+  }
+}
+
 export class ConflictError extends StintError {
   constructor(message = "The session changed since the given version.") {
     super("conflict", message);
@@ -97,10 +106,18 @@ export class RateLimitedError extends StintError {
   }
 }
 
+/**
+ * Why a store could not serve, as a fixed word: what clients and /api/health may see. The
+ * driver's own message stays in the error's `message` and `cause`, for the log only.
+ */
+export type StoreFailure = "timeout" | "unreachable" | "closed" | "error";
+
 /** The store cannot be reached or answered too late. Stint fails closed on it. */
 export class StoreUnavailableError extends StintError {
-  constructor(message = "The session store is unavailable.", options?: ErrorOptions) {
+  readonly reason: StoreFailure;
+  constructor(message = "The session store is unavailable.", options?: ErrorOptions & { reason?: StoreFailure }) {
     super("store_unavailable", message, options);
+    this.reason = options?.reason ?? "unreachable";
   }
 }
 
@@ -112,6 +129,14 @@ export class StoreConflictError extends Error {
   }
 }
 
+/**
+ * The body of an error answer. A store failure answers a fixed sentence with its reason word:
+ * its own message may carry a driver's text (a host name, a file path), which only the log sees.
+ */
 export function toErrorBody(error: StintError): ErrorBody {
-  return { error: { code: error.code, message: error.message } };
+  const message =
+    error instanceof StoreUnavailableError
+      ? `The session store is unavailable (${error.reason}). Try again shortly.`
+      : error.message;
+  return { error: { code: error.code, message } };
 }

@@ -4,7 +4,10 @@
  * never tokens or secrets.
  */
 
-export type RevokeReason = "logout" | "revoked" | "revoked_all" | "rotated" | "limit" | "fingerprint";
+export type RevokeReason = "logout" | "revoked" | "revoked_all" | "rotated" | "limit" | "fingerprint" | "admin";
+
+/** What an operator did through the admin API. */
+export type AdminAction = "list_sessions" | "revoke_user" | "revoke_session" | "patch_state";
 
 export interface StintEvents {
   created: { sessionId: string; userId: string | null };
@@ -17,11 +20,26 @@ export interface StintEvents {
   revoked: { sessionId: string; userId: string | null; reason: RevokeReason };
   limit_evicted: { sessionId: string; userId: string };
   state_changed: { sessionId: string; userId: string | null; version: number; keys: string[] };
+  /** A user's state changed: from one of their sessions (`sessionId`), or from the server (null). */
+  user_state_changed: { userId: string; version: number; keys: string[]; sessionId: string | null };
   data_invalid: { sessionId: string; issues: string[] };
+  /** A stored record that could not be read back (bad JSON, wrong types): deleted, as no session. */
+  record_damaged: { sessionId: string; problem: string };
   csrf_failed: { sessionId: string | null; reason: "missing" | "invalid" };
   origin_rejected: { origin: string | null; secFetchSite: string | null };
   suspicious: { sessionId: string; userId: string | null; reason: "user_agent_changed" | "network_changed" };
   cleanup: { deleted: number };
+  /** An admin API request that was allowed, and what it did. */
+  admin_action: {
+    action: AdminAction;
+    userId: string | null;
+    sessionId: string | null;
+    ip: string | null;
+    /** How many sessions it revoked or listed; for a state patch, the new version. */
+    count: number;
+  };
+  /** An admin API request refused: a wrong token, or too many wrong tokens from its address. */
+  admin_denied: { ip: string | null; reason: "invalid_token" | "rate_limited" };
 }
 
 export type StintEventName = keyof StintEvents;

@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import type { SessionMeta, SessionRecord } from "../stores/store.js";
 import type { EventBus } from "./events.js";
 import type { SecretRing } from "./secrets.js";
@@ -28,7 +27,7 @@ export function matchesUserAgent(secrets: SecretRing, userAgent: string | null, 
 export function networkPrefix(ip: string | null): string | null {
   // Client input (X-Forwarded-For behind a proxy): anything that is not an IP address is "no
   // network", never an exception or a made-up prefix (STYLE principle 5).
-  if (!ip || isIP(ip) === 0) return null;
+  if (!ip || !isIpAddress(ip)) return null;
   const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/i.exec(ip);
   if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
   const address = ip.split("%")[0] as string; // without an fe80::1%eth0 zone
@@ -90,4 +89,23 @@ export class FingerprintCheck {
 /** User agents are stored (device list) and fingerprinted at most 512 characters long. */
 function truncateUserAgent(userAgent: string | null | undefined): string | null {
   return userAgent ? userAgent.slice(0, 512) : null;
+}
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/**
+ * Is this an IPv4 or IPv6 address (an IPv6 zone such as `%eth0` allowed)? Pure, so the core
+ * needs no node:net: edge runtimes (workerd) have none. IPv6 is checked by the WHATWG URL
+ * parser, which every runtime has.
+ */
+export function isIpAddress(ip: string): boolean {
+  if (IPV4.test(ip)) return true;
+  const address = ip.split("%", 1)[0] as string;
+  if (!address.includes(":") || !/^[0-9A-Fa-f:.]+$/.test(address)) return false;
+  try {
+    new URL(`http://[${address}]/`);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,3 +1,4 @@
+import type { SessionTransport } from "../protocol.js";
 import type { JsonObject, SessionPatch, SessionRecord, Store } from "../stores/store.js";
 import { type Clock, systemClock } from "./clock.js";
 import { csrfTokenFor, verifyCsrfToken } from "./csrf.js";
@@ -45,7 +46,8 @@ export interface CommitResult {
   setCookies: string[];
 }
 
-const DEFAULT_MAX_STATE_BYTES = 16 * 1024;
+/** API.md: client-visible state is at most 16 KiB as JSON. */
+export const DEFAULT_MAX_STATE_BYTES = 16 * 1024;
 
 /**
  * The request lifecycle of a session: loads and validates it from a token, decides what (if
@@ -91,28 +93,37 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
   }
 
   /**
-   * The session named by a token (a cookie's value), or a new unsaved one. One store read; no
-   * write unless the session turns out to be expired (then it is deleted) or bound and
-   * fingerprint-mismatched.
+   * The session named by a token (a cookie's value, or a bearer token with `transport:
+   * "bearer"`), or a new unsaved one. One store read; no write unless the session turns out to
+   * be expired (then it is deleted) or bound and fingerprint-mismatched. A token is accepted
+   * only the way it was issued: a bearer token in a cookie, or a cookie's in `Authorization`,
+   * names no session.
    */
-  async load(token: string | undefined | null, context: ClientContext = {}): Promise<Session<Data>> {
+  async load(
+    token: string | undefined | null,
+    context: ClientContext = {},
+    options: { transport?: SessionTransport } = {},
+  ): Promise<Session<Data>> {
+    const { transport = "cookie" } = options;
+    const none = (presented: boolean) => new Session<Data>(null, {}, context, presented, transport);
     const parsed = parseToken(token);
-    if (!parsed) return new Session<Data>(null, {}, context, typeof token === "string" && token.length > 0);
+    if (!parsed) return none(typeof token === "string" && token.length > 0);
     const now = this.clock.now();
     // A hit in this process's memory needs no round trip (and no promise of the store's).
     const known = this.#store.peek?.(parsed.id, now);
     const record = known !== undefined ? known : await this.#store.get(parsed.id, now);
-    if (!record || !verifySecret(parsed.secret, record.secretHash)) return new Session<Data>(null, {}, context, true);
+    if (!record || !verifySecret(parsed.secret, record.secretHash)) return none(true);
+    if ((record.meta.transport ?? "cookie") !== transport) return none(true);
     // Expiry from the stored timestamps, whatever the store's own TTL says.
     if (now >= Math.min(record.expiresAt, expiryOf(this.policy, record))) {
       await this.#store.delete(record.id).catch(() => false);
       this.events.emit("expired", { sessionId: record.id, userId: record.userId }, now);
-      return new Session<Data>(null, {}, context, true);
+      return none(true);
     }
     if (!this.#fingerprint.accepts(record, context, now)) {
       await this.#store.delete(record.id);
       this.events.emit("revoked", { sessionId: record.id, userId: record.userId, reason: "fingerprint" }, now);
-      return new Session<Data>(null, {}, context, true);
+      return none(true);
     }
     let data = record.data;
     if (this.#schema) {
@@ -120,26 +131,51 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
       if (!checked.ok) this.events.emit("data_invalid", { sessionId: record.id, issues: checked.issues }, now);
       data = checked.data;
     }
-    return new Session<Data>(record, data, context, false);
+    const session = new Session<Data>(record, data, context, false, transport);
+    session.loadedAt = now;
+    return session;
+  }
+
+  /**
+   * Would `commit` write anything or set a cookie? False for most requests, which only read
+   * their session: they can skip the commit (and its promise) altogether.
+   */
+  needsCommit(session: Session<Data>, options: CommitOptions = {}): boolean {
+    const record = session.record;
+    if (!record)
+      return (
+        session.isDestroyed ||
+        session.presentedInvalidToken ||
+        session.hasContentChanges ||
+        session.persistRequested ||
+        session.pendingIdentity.kind !== "none"
+      );
+    if (session.isDestroyed || session.hasContentChanges || session.pendingIdentity.kind !== "none") return true;
+    // The time of the load decides, so the check costs no second clock read.
+    return (
+      options.activity === true && isTouchDue(this.policy, record.lastSeenAt, session.loadedAt || this.clock.now())
+    );
   }
 
   /** Writes what the request changed (create, rotate, patch, touch or delete) and returns cookies. */
   async commit(session: Session<Data>, options: CommitOptions = {}): Promise<CommitResult> {
     const now = this.clock.now();
     const record = session.record;
+    // A bearer session's client forgets its token itself: there is no cookie to clear.
+    const clear = session.transport === "cookie" ? [this.cookie.clear()] : [];
     if (session.isDestroyed) {
       if (record) {
         await this.#store.delete(record.id);
         this.events.emit("revoked", { sessionId: record.id, userId: record.userId, reason: "logout" }, now);
       }
       session.committed(null);
-      return { setCookies: record || session.presentedInvalidToken ? [this.cookie.clear()] : [] };
+      return { setCookies: record || session.presentedInvalidToken ? clear : [] };
     }
     const identity = session.pendingIdentity;
     if (identity.kind !== "none" || (!record && (session.hasContentChanges || session.persistRequested))) {
       return this.#issue(session, now);
     }
-    if (!record) return { setCookies: session.presentedInvalidToken ? [this.cookie.clear()] : [] };
+    if (!record) return { setCookies: session.presentedInvalidToken ? clear : [] };
 
     const touch = options.activity === true && isTouchDue(this.policy, record.lastSeenAt, now);
     if (!session.hasContentChanges && !touch) return { setCookies: [] };
@@ -215,6 +251,7 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
       updatedAt: now,
       meta: this.#fingerprint.metaFor(session.client),
     };
+    if (session.transport === "bearer") record.meta.transport = "bearer";
     record.expiresAt = expiryOf(this.policy, record);
     const maxPerUser = record.userId ? this.policy.maxSessionsPerUser : undefined;
     // Revoked or expired while this request ran: a rotation must not carry it on under a new
@@ -229,7 +266,8 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
       throw error;
     }
     if (!result.created) throw new NoSessionError("The session ended while the request was running.");
-    session.committed(record);
+    const value = formatToken(token);
+    session.committed(record, session.transport === "bearer" ? value : null);
     if (previous) {
       this.events.emit("rotated", { sessionId: record.id, previousId: previous.id, userId: record.userId }, now);
     } else {
@@ -239,7 +277,7 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
     for (const sessionId of result.evicted) {
       this.events.emit("limit_evicted", { sessionId, userId: record.userId as string }, now);
     }
-    return { setCookies: [this.cookie.issue(formatToken(token), record, now)] };
+    return { setCookies: session.transport === "bearer" ? [] : [this.cookie.issue(value, record, now)] };
   }
 
   #contentPatch(session: Session<Data>): Omit<SessionPatch, "now"> {

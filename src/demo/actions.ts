@@ -3,7 +3,7 @@ import { type ApiAnswer, type ApiCall, callApi } from "./api-bridge.js";
 import { type DemoContext, shellOf } from "./context.js";
 import { type FormFields, readForm } from "./forms.js";
 import { errorText } from "./messages.js";
-import { preferencesFromForm, readPreferences } from "./preferences.js";
+import { preferencesFromForm, readPreferences, sessionKeys, userKeys } from "./preferences.js";
 import { redirect, sendHtml } from "./respond.js";
 import { authPage } from "./views/auth.js";
 import { visit } from "./visitor.js";
@@ -61,7 +61,17 @@ const actions: Readonly<Record<string, Action>> = {
     call: (form) => ({
       method: "PATCH",
       path: "/api/session/state",
-      body: { set: preferencesFromForm(form) },
+      body: { set: preferencesFromForm(form, sessionKeys) },
+      ...withCsrf(form),
+    }),
+    done: () => "/?notice=saved",
+    failure: { back: "/" },
+  },
+  "/preferences": {
+    call: (form) => ({
+      method: "PATCH",
+      path: "/api/user/state",
+      body: { set: preferencesFromForm(form, userKeys) },
       ...withCsrf(form),
     }),
     done: () => "/?notice=saved",

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Stint } from "../app/stint.js";
-import { clientOf, requestOrigin } from "../http/adapters/node.js";
+import { clientOf, requestOrigin, type TrustProxy } from "../http/adapters/node.js";
 
 export interface ApiCall {
   method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -36,7 +36,7 @@ export async function callApi(
   stint: Stint,
   request: IncomingMessage,
   call: ApiCall,
-  options: { trustProxy?: boolean } = {},
+  options: { trustProxy?: TrustProxy } = {},
 ): Promise<ApiAnswer> {
   const headers = new Headers({ accept: "application/json" });
   for (const name of forwarded) {

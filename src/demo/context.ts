@@ -1,4 +1,5 @@
 import type { Stint } from "../app/stint.js";
+import type { TrustProxy } from "../http/adapters/node.js";
 import type { Assets } from "./static.js";
 import type { Shell } from "./views/layout.js";
 
@@ -6,7 +7,7 @@ import type { Shell } from "./views/layout.js";
 export interface DemoContext {
   stint: Stint;
   assets: Assets;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
 }
 
 export async function shellOf(context: DemoContext): Promise<Shell> {

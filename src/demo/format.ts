@@ -6,17 +6,19 @@
 const pad = (value: number) => String(value).padStart(2, "0");
 
 /**
- * "29:54" up to an hour, "23 h 59 min" up to a day, "6 d 23 h" beyond. The bounds are
- * inclusive so a fresh 30-minute or 24-hour session reads "30:00" and "24 h 0 min", not
- * the next unit up, whichever way the seconds were rounded.
+ * "29:54" up to an hour, "23:59:54" up to a day, "6 d 23:59:54" beyond: the seconds always
+ * show, so a live countdown visibly changes every second (API.md). The bounds are inclusive so
+ * a fresh 30-minute or 24-hour session reads "30:00" and "24:00:00", not the next unit up,
+ * whichever way the seconds were rounded.
  */
 export function formatRemaining(totalSeconds: number): string {
   const seconds = Math.max(0, Math.floor(totalSeconds));
-  if (seconds <= 3600) return `${Math.floor(seconds / 60)}:${pad(seconds % 60)}`;
   const minutes = Math.floor(seconds / 60);
-  if (seconds <= 86_400) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  if (seconds <= 3600) return `${minutes}:${pad(seconds % 60)}`;
+  const clock = (hours: number) => `${hours}:${pad(minutes % 60)}:${pad(seconds % 60)}`;
+  if (seconds <= 86_400) return clock(Math.floor(minutes / 60));
   const hours = Math.floor(minutes / 60);
-  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+  return `${Math.floor(hours / 24)} d ${clock(hours % 24)}`;
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();

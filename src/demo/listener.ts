@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { fileURLToPath } from "node:url";
 import type { Stint } from "../app/stint.js";
 import { StintError } from "../core/errors.js";
+import { requestUrl, type TrustProxy } from "../http/adapters/node.js";
 import { isAction, runAction } from "./actions.js";
 import { type DemoContext, shellOf } from "./context.js";
 import { FormTooLargeError } from "./forms.js";
@@ -12,8 +13,8 @@ import { staticAssets } from "./static.js";
 import { errorPage } from "./views/error.js";
 
 export interface DemoListenerOptions {
-  /** Take the client address from `X-Forwarded-For` (only behind a proxy you run). */
-  trustProxy?: boolean;
+  /** Believe `X-Forwarded-*` from this many proxies you run (`true`: one); see the node adapter. */
+  trustProxy?: TrustProxy;
   /** The folder holding `styles.css` and the built `assets/`; default the package's `demo/public`. */
   assetsDir?: string;
 }
@@ -46,7 +47,8 @@ export function demoListener(stint: Stint, options: DemoListenerOptions = {}): R
 }
 
 async function route(context: DemoContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? "/", "http://demo.invalid");
+  // Never `new URL(target, base)`: it throws on some targets node:http accepts (`http://[`).
+  const url = requestUrl("http://demo.invalid", request.url);
   const { pathname } = url;
   const method = request.method ?? "GET";
   const reading = method === "GET" || method === "HEAD";

@@ -47,12 +47,14 @@ export async function dashboard(
   const { visitor, cookies } = await signedInVisitor(context, request);
   if (!visitor) return redirect(response, "/login", cookies);
   const { info, session } = visitor;
+  const user = await context.stint.userState.get(session.userId as string);
   const markup = dashboardPage(await shellOf(context), {
     username: info.user?.username ?? "",
     session: info.session,
     csrfToken: info.csrfToken,
-    preferences: readPreferences(session.state()),
+    preferences: readPreferences(session.state(), user.state),
     stateVersion: session.version,
+    userStateVersion: user.version,
     ...outcome(url),
   });
   sendHtml(response, 200, markup, cookies);
@@ -69,11 +71,12 @@ export async function devices(
   const list = await callApi(context.stint, request, { method: "GET", path: "/api/sessions" }, context);
   if (list.status === 401) return redirect(response, "/login", [...cookies, ...list.cookies]);
   if (!list.ok) throw new StoreUnavailableError();
+  const user = await context.stint.userState.get(visitor.session.userId as string);
   const markup = devicesPage(await shellOf(context), {
     username: visitor.info.user?.username ?? "",
     csrfToken: visitor.info.csrfToken,
     sessions: (list.body as { sessions: DeviceEntry[] }).sessions,
-    preferences: readPreferences(visitor.session.state()),
+    preferences: readPreferences(visitor.session.state(), user.state),
     ...outcome(url),
   });
   sendHtml(response, 200, markup, [...cookies, ...list.cookies]);

@@ -1,6 +1,8 @@
 /**
- * The demo's session state: which keys it keeps and how a form maps onto them. Shared by the
- * server (no-JS form posts, first render) and the browser script (live edits), so both agree.
+ * The demo's state: which keys it keeps where, and how a form maps onto them. The workspace
+ * and the notes are the session's state (one tab group, one browser); the theme and the
+ * language are the user's state (API.md: they follow the person to every device). Shared by
+ * the server (no-JS form posts, first render) and the browser script (live edits).
  */
 
 export interface Choice {
@@ -37,35 +39,41 @@ export interface Preferences {
   notes: string;
 }
 
-export const preferenceKeys = [
-  "workspace",
-  "theme",
-  "language",
-  "notes",
-] as const satisfies readonly (keyof Preferences)[];
+/** Kept in the session's state (`PATCH /api/session/state`). */
+export const sessionKeys = ["workspace", "notes"] as const satisfies readonly (keyof Preferences)[];
+/** Kept in the user's state (`PATCH /api/user/state`), on every device. */
+export const userKeys = ["theme", "language"] as const satisfies readonly (keyof Preferences)[];
+export const preferenceKeys = [...sessionKeys, ...userKeys] as const;
 
 const isChoice = (choices: readonly Choice[], value: unknown): value is string =>
   typeof value === "string" && choices.some((choice) => choice.value === value);
 
 /**
- * Reads preferences from session state leniently. The state is client-writable, so a
- * workspace outside the list is kept (and shown, escaped) rather than silently replaced.
+ * Reads preferences leniently from the session's state and the user's (the theme and the
+ * language come from the user's alone). Both are client-writable, so a workspace outside the
+ * list is kept (and shown, escaped) rather than silently replaced.
  */
-export function readPreferences(state: Readonly<Record<string, unknown>>): Preferences {
-  const workspace = state["workspace"];
-  const notes = state["notes"];
+export function readPreferences(
+  sessionState: Readonly<Record<string, unknown>>,
+  userState: Readonly<Record<string, unknown>> = {},
+): Preferences {
+  const { workspace, notes } = sessionState;
+  const { theme, language } = userState;
   return {
     workspace: typeof workspace === "string" && workspace !== "" ? workspace : (workspaces[0]?.value ?? ""),
-    theme: isChoice(themes, state["theme"]) ? state["theme"] : "system",
-    language: isChoice(languages, state["language"]) ? state["language"] : "en",
+    theme: isChoice(themes, theme) ? theme : "system",
+    language: isChoice(languages, language) ? language : "en",
     notes: typeof notes === "string" ? notes : "",
   };
 }
 
-/** The state keys a submitted preferences form sets: only known keys, only strings. */
-export function preferencesFromForm(form: Readonly<Record<string, unknown>>): Partial<Preferences> {
+/** The keys a submitted form sets (of `keys`, every preference by default): only known keys, only strings. */
+export function preferencesFromForm(
+  form: Readonly<Record<string, unknown>>,
+  keys: readonly (keyof Preferences)[] = preferenceKeys,
+): Partial<Preferences> {
   const set: Partial<Preferences> = {};
-  for (const key of preferenceKeys) {
+  for (const key of keys) {
     const value = form[key];
     if (typeof value === "string") set[key] = value;
   }

@@ -1,6 +1,7 @@
 import type { SessionManager } from "../core/manager.js";
 import type { ClientContext, Session } from "../core/session.js";
 import type { SessionControl } from "../core/session-control.js";
+import type { UserStates } from "../core/user-state.js";
 import type { PublicUser } from "../protocol.js";
 import type { JsonObject } from "../stores/store.js";
 import type { SessionEventHub } from "./event-hub.js";
@@ -26,11 +27,28 @@ export interface CreationLimiter {
   take(ip: string | null): void;
 }
 
+/**
+ * The admin API's gate (API.md, "Administration"): who may use it, and the per-address count
+ * of refused attempts.
+ */
+export interface AdminGate {
+  /** Is this request an operator's? Given a copy without the body. */
+  authorize(request: Request): boolean | Promise<boolean>;
+  /** Refused attempts per client address (shared with failed sign-ins when accounts are on). */
+  failures: { check(ip: string): LimitVerdict; record(ip: string): void };
+}
+
+export type LimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
 /** Everything the routes use, built once by createStint. */
 export interface StintServices<Data extends JsonObject> {
   manager: SessionManager<Data>;
   /** Device lists and revocations. */
   control: SessionControl;
+  /** State shared by every session of a user. */
+  userStates: UserStates;
+  /** The admin API, or null when it is off (its routes answer 404). */
+  admin: AdminGate | null;
   hub: SessionEventHub;
   accounts: AccountService | null;
   anonymousLimiter: CreationLimiter | null;
@@ -63,5 +81,9 @@ export interface Route {
   session: "required" | "authenticated" | "optional" | "none";
   /** Does not count as activity (API.md: GET /api/session and the event stream). */
   passive?: boolean;
+  /** Signs in: `X-Stint-Transport: bearer` makes the new session a bearer one (token in the body). */
+  signIn?: boolean;
+  /** An admin API route: behind the admin gate, and 404 while the admin API is off. */
+  admin?: boolean;
   run<Data extends JsonObject>(context: RouteContext<Data>): Promise<Response> | Response;
 }

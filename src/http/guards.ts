@@ -70,7 +70,8 @@ export function assertSameOrigin<Data extends JsonObject>(
  * The seeds' `@require_csrf` (API.md rules 1 and 2): for an unsafe request, the origin check,
  * then — when there is a session — its CSRF token from the `X-CSRF-Token` header (or
  * `X-CSRFToken`, Django's and Flask-WTF's spelling) or the body. Throws OriginMismatchError or
- * CsrfInvalidError (403). Safe methods pass.
+ * CsrfInvalidError (403). Safe methods pass, and so does a bearer session (rule 4: its token
+ * is no ambient credential a browser would attach on its own).
  */
 export function assertCsrf<Data extends JsonObject>(
   manager: SessionManager<Data>,
@@ -78,7 +79,7 @@ export function assertCsrf<Data extends JsonObject>(
   request: GuardedRequest,
   allowedOrigins: ReadonlySet<string>,
 ): void {
-  if (!isUnsafeMethod(request.method)) return;
+  if (!isUnsafeMethod(request.method) || session.transport === "bearer") return;
   assertSameOrigin(manager, request, allowedOrigins);
   if (session.isNew) return;
   const token = request.header("x-csrf-token") ?? request.header("x-csrftoken") ?? request.bodyToken ?? null;

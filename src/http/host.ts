@@ -1,6 +1,7 @@
 import type { CommitOptions } from "../core/manager.js";
 import type { ClientContext, Session } from "../core/session.js";
 import type { JsonObject } from "../stores/store.js";
+import type { SessionCredentials } from "./credentials.js";
 import type { GuardedRequest } from "./guards.js";
 import type { StintHandler } from "./handler.js";
 
@@ -15,8 +16,12 @@ import type { StintHandler } from "./handler.js";
 export interface StintHost<Data extends JsonObject = JsonObject> {
   /** API.md's routes as `(Request) => Promise<Response>`. */
   readonly handler: StintHandler;
-  /** The session named by a `Cookie` header (no Web Request is built: the hot path). */
-  load(cookieHeader: string | null | undefined, client?: ClientContext): Promise<Session<Data>>;
+  /**
+   * The session of a request: from its `Cookie` header (a string), or from its `Cookie` and
+   * `Authorization` headers (`{ cookie, authorization }`: a bearer token then works too, and
+   * both at once throw BadRequestError). No Web Request is built: the hot path.
+   */
+  load(credentials: string | null | undefined | SessionCredentials, client?: ClientContext): Promise<Session<Data>>;
   /** Writes what the request changed; the `Set-Cookie` values to send. */
   commit(session: Session<Data>, options?: CommitOptions): Promise<string[]>;
   /** For unsafe methods, the Origin check, then the session's CSRF token (403 otherwise). */

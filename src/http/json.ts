@@ -1,13 +1,17 @@
 import {
   BadRequestError,
+  MethodNotAllowedError,
   PayloadTooLargeError,
   RateLimitedError,
   type StintError,
   toErrorBody,
 } from "../core/errors.js";
+import { isWellFormed } from "../core/session.js";
 
 /** API.md: request bodies are capped at 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** API.md: JSON nested deeper than this is 413, refused before anything recursive reads it. */
+export const MAX_JSON_DEPTH = 32;
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -34,6 +38,7 @@ export function noContent(headers?: HeadersInit): Response {
 export function errorResponse(error: StintError): Response {
   const headers: Record<string, string> = {};
   if (error instanceof RateLimitedError) headers["retry-after"] = String(error.retryAfterSeconds);
+  if (error instanceof MethodNotAllowedError) headers.allow = error.allow.join(", ");
   return json(toErrorBody(error), error.status, headers);
 }
 
@@ -55,6 +60,9 @@ export async function readBody(request: Request): Promise<Body> {
   if (type !== "application/json" && type !== "" && !type?.endsWith("+json")) {
     throw new BadRequestError("Send the body as application/json.");
   }
+  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new PayloadTooLargeError(`The JSON is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -64,7 +72,52 @@ export async function readBody(request: Request): Promise<Body> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new BadRequestError("The body must be a JSON object.");
   }
+  // Only a \u escape can make a lone surrogate: the bytes were decoded as strict UTF-8.
+  if (text.includes("\\u") && holdsLoneSurrogate(value)) {
+    throw new BadRequestError("The body holds text that is not Unicode (a lone surrogate \\u escape).");
+  }
   return value as Body;
+}
+
+/** Any key or string inside a parsed JSON value that is not well-formed Unicode? Iterative. */
+function holdsLoneSurrogate(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === "string") {
+      if (!isWellFormed(next)) return true;
+    } else if (typeof next === "object" && next !== null) {
+      for (const [key, inner] of Object.entries(next)) {
+        if (!isWellFormed(key)) return true;
+        pending.push(inner);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Does JSON text open more than `limit` arrays or objects inside one another? One pass over the
+ * characters, skipping strings; it does not validate (JSON.parse does that next), so a bracket
+ * the text never closes still counts.
+ */
+export function nestedDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c /* \ */) i++;
+      else if (char === 0x22 /* " */) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x5b /* [ */ || char === 0x7b /* { */) {
+      if (++depth > limit) return true;
+    } else if (char === 0x5d /* ] */ || char === 0x7d /* } */) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 async function readCapped(request: Request): Promise<string> {

@@ -30,7 +30,8 @@ export function sessionInfo<Data extends JsonObject>(
   };
 }
 
-export function stateBody(record: Readonly<SessionRecord>): StateBody {
+/** A session's or a user's state as API.md answers it. */
+export function stateBody(record: Readonly<Pick<SessionRecord, "state" | "version" | "updatedAt">>): StateBody {
   return { state: record.state, version: record.version, updatedAt: iso(record.updatedAt) };
 }
 
@@ -42,6 +43,7 @@ export function deviceBody(record: SessionRecord, currentId: string | null): Dev
     expiresAt: iso(record.expiresAt),
     userAgent: record.meta.userAgent,
     ip: record.meta.ip,
+    transport: record.meta.transport ?? "cookie",
     current: record.id === currentId,
   };
 }

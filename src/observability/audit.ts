@@ -7,13 +7,15 @@ export interface AuditLogger {
 }
 
 /** Routine events that would drown the audit log: they go to metrics only. */
-const QUIET = new Set<StintEvent["type"]>(["touched", "state_changed"]);
+const QUIET = new Set<StintEvent["type"]>(["touched", "state_changed", "user_state_changed"]);
 const WARNINGS = new Set<StintEvent["type"]>([
   "csrf_failed",
   "origin_rejected",
   "suspicious",
   "login_failed",
   "data_invalid",
+  "record_damaged",
+  "admin_denied",
 ]);
 
 /**

@@ -1,4 +1,5 @@
 import type { PubSub } from "../transports/pubsub.js";
+import { parseStored } from "./record-check.js";
 import type { CacheStats, SessionRecord } from "./store.js";
 
 export interface CacheOptions {
@@ -47,7 +48,7 @@ export class SessionCache {
   /** Bumped whenever the link drops: a read begun before cannot be cached after. */
   #epoch = 0;
   #bytes = 0;
-  readonly #stats = { hits: 0, misses: 0, invalidations: 0, bypasses: 0 };
+  readonly #stats = { hits: 0, misses: 0, invalidations: 0, bypasses: 0, linkDrops: 0 };
   readonly #stop: Array<() => void>;
 
   constructor(pubsub: PubSub, topic: string, nonce: string, options: CacheOptions = {}) {
@@ -60,7 +61,9 @@ export class SessionCache {
     this.#stop = [
       pubsub.subscribe(topic, (message) => this.#announced(message)),
       pubsub.onLink((up) => {
-        if (!up) this.#drop();
+        if (up) return;
+        this.#stats.linkDrops++;
+        this.#drop();
       }),
     ];
   }
@@ -82,8 +85,8 @@ export class SessionCache {
     this.#entries.set(id, entry);
     return {
       ...entry.base,
-      data: JSON.parse(entry.data),
-      state: JSON.parse(entry.state),
+      data: parseStored(entry.data),
+      state: parseStored(entry.state),
       meta: JSON.parse(entry.meta),
     };
   }

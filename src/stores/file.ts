@@ -4,6 +4,9 @@ import { access, link, mkdir, open, readdir, readFile, rename, rmdir, stat, unli
 import { join, resolve } from "node:path";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { applyPatch } from "./apply-patch.js";
+import { fileUserState } from "./file-user-state.js";
+import { KeyedLocks } from "./keyed-locks.js";
+import { parseStored } from "./record-check.js";
 import type { CompleteStore, SessionRecord } from "./store.js";
 
 export interface FileStoreOptions {
@@ -23,6 +26,7 @@ const PARALLEL_READS = 16;
  *   <directory>/sessions/<hex of id>.json   the record (secretHash only, never the secret),
  *                                           mode 0600, mtime set to expiresAt
  *   <directory>/users/<sha256 of user>/<hex of id>   one empty marker per session of a user
+ *   <directory>/user-state/<sha256 of user>.json     the user's state (file-user-state.ts)
  *
  * Writes go to a temporary file in the same directory, then rename (patch) or link (create,
  * which fails if the id exists), so a reader sees the old or the new record, never half of
@@ -41,6 +45,7 @@ export function fileStore(options: FileStoreOptions): CompleteStore {
   const usersDir = join(root, "users");
   prepareDirectory(root, sessionsDir, usersDir);
   const locks = new KeyedLocks();
+  const userState = fileUserState(root, guard);
 
   const sessionPath = (id: string) => join(sessionsDir, `${hexOf(id)}.json`);
   const userDir = (userId: string) => join(usersDir, createHash("sha256").update(userId).digest("hex"));
@@ -48,7 +53,9 @@ export function fileStore(options: FileStoreOptions): CompleteStore {
 
   const read = async (id: string): Promise<SessionRecord | undefined> => {
     try {
-      return JSON.parse(await readFile(sessionPath(id), "utf8")) as SessionRecord;
+      // A damaged file reads as a record that recordProblem refuses, not as a store failure.
+      const parsed = parseStored<SessionRecord | undefined>(await readFile(sessionPath(id), "utf8"));
+      return typeof parsed === "object" && parsed !== null ? parsed : ({ id } as SessionRecord);
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
@@ -166,7 +173,8 @@ export function fileStore(options: FileStoreOptions): CompleteStore {
     async get(id, now) {
       if (Buffer.byteLength(id) > MAX_ID_BYTES) return null;
       const record = await guard(() => read(id));
-      return record && record.expiresAt > now ? record : null;
+      // Not `expiresAt > now`: a damaged record (no number there) is returned, for the caller to refuse.
+      return record && !(record.expiresAt <= now) ? record : null;
     },
 
     async patch(id, patch) {
@@ -257,6 +265,8 @@ export function fileStore(options: FileStoreOptions): CompleteStore {
       });
     },
 
+    userState,
+
     async health() {
       const started = performance.now();
       try {
@@ -345,30 +355,6 @@ async function mapLimit<T, R>(items: readonly T[], task: (item: T) => Promise<R>
   return results;
 }
 
-/**
- * In-process async locks by key. Acquisition order is always the user's lock, then session
- * locks, so two operations never wait on each other in a cycle.
- */
-class KeyedLocks {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(key: string | undefined, task: () => Promise<T>): Promise<T> {
-    if (key === undefined) return task();
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    await previous;
-    try {
-      return await task();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
-}
-
 /** File system failures (EACCES, ENOSPC, EIO, …) become StoreUnavailableError: fail closed. */
 async function guard<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -376,6 +362,6 @@ async function guard<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof StintError || error instanceof StoreConflictError || error instanceof RangeError) throw error;
     const code = (error as NodeJS.ErrnoException | null)?.code ?? (error as Error)?.name;
-    throw new StoreUnavailableError(`The file store failed (${code}).`, { cause: error });
+    throw new StoreUnavailableError(`The file store failed (${code}).`, { cause: error, reason: "error" });
   }
 }

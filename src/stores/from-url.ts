@@ -49,15 +49,67 @@ export async function openStoreUrl(url: string, options: StoreUrlOptions = {}): 
     case "postgresql:":
       return { store: (await import("./postgres.js")).postgresStore({ url }) };
     default:
-      throw new TypeError(
-        `Unsupported store URL ${JSON.stringify(redact(url))}: use memory:, sqlite:PATH, file:DIR, redis://…, redis+cluster://… or postgres://….`,
-      );
+      return checkStoreUrl(url) as never;
   }
 }
 
-/** A URL with any password replaced, for messages and logs. */
+const SCHEMES = new Set([
+  "memory:",
+  "sqlite:",
+  "file:",
+  "redis:",
+  "rediss:",
+  "redis+cluster:",
+  "postgres:",
+  "postgresql:",
+]);
+
+/** Throws, naming the accepted forms, unless `url` is a store URL openStoreUrl knows. */
+export function checkStoreUrl(url: string): void {
+  if (SCHEMES.has(schemeOf(url))) return;
+  throw new TypeError(
+    `unsupported store URL ${JSON.stringify(redact(url))}: use memory:, sqlite:PATH, file:DIR, redis://…, redis+cluster://… or postgres://….`,
+  );
+}
+
+/** Query parameters that carry a credential in store URLs (libpq, ioredis, node-redis). */
+const SECRET_PARAMETERS = /^(password|pass|passwd|pwd|sslpassword|sslkey|secret|token|auth|authtoken)$/i;
+
+/**
+ * A store URL with every password replaced by `***`, for messages and logs. It does not rely
+ * on URL parsing, which fails on the forms people write (`redis+cluster://:pw@a:1,b:2`, a
+ * password holding `@` or `/`): the user information is everything between `//` and the last
+ * `@` before the query, and any credential-named query parameter is hidden too.
+ */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+  const queryAt = url.search(/[?#]/);
+  const [base, query] = queryAt < 0 ? [url, ""] : [url.slice(0, queryAt), url.slice(queryAt)];
+  let shown = base;
+  const authority = base.indexOf("//");
+  const userEnd = base.lastIndexOf("@");
+  if (authority >= 0 && userEnd > authority) {
+    const user = base.slice(authority + 2, userEnd);
+    const colon = user.indexOf(":");
+    const visible = colon < 0 ? (user ? "***" : "") : `${user.slice(0, colon)}:***`;
+    shown = `${base.slice(0, authority + 2)}${visible}@${base.slice(userEnd + 1)}`;
+  }
+  const hiddenQuery = query.replace(/([?&;])([^=&;#]*)=([^&;#]*)/g, (pair, separator: string, name: string) =>
+    SECRET_PARAMETERS.test(safeDecode(name)) ? `${separator}${name}=***` : pair,
+  );
+  return shown + hiddenQuery;
+}
+
+/** Hides every store URL's password inside a message (a driver's error may quote the URL). */
+export function redactUrlsIn(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => redact(url));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 const REDIS = new Set(["redis:", "rediss:", "redis+cluster:"]);

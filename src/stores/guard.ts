@@ -1,5 +1,9 @@
-import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
-import type { ScanOptions, Store } from "./store.js";
+import { StintError, StoreConflictError, type StoreFailure, StoreUnavailableError } from "../core/errors.js";
+import { logStoreFailure } from "./failure-log.js";
+import { recordProblem } from "./record-check.js";
+import type { ScanOptions, SessionRecord, Store, UserStateStore } from "./store.js";
+
+const HEALTH_WORDS: ReadonlySet<string> = new Set<StoreFailure>(["timeout", "unreachable", "closed", "error"]);
 
 interface Pending {
   deadline: number;
@@ -14,7 +18,14 @@ interface Pending {
  * One watchdog timer serves all calls in flight: a timer per call would cost more than the
  * whole read path of an in-process store.
  */
-export function guardStore(store: Store, options: { timeoutMs?: number } = {}): Store {
+export interface GuardOptions {
+  /** Bound on every call, in ms (default 2,000): past it, StoreUnavailableError. */
+  timeoutMs?: number;
+  /** Told of each damaged record found (and deleted): see `refuseDamaged`. */
+  onDamagedRecord?: (sessionId: string, problem: string) => void;
+}
+
+export function guardStore(store: Store, options: GuardOptions = {}): Store {
   const timeoutMs = options.timeoutMs ?? 2_000;
   const pending = new Set<Pending>();
   let watchdog: ReturnType<typeof setInterval> | undefined;
@@ -35,14 +46,17 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
         fail: () => {
           pending.delete(entry);
           reject(
-            new StoreUnavailableError(`The ${store.kind} store did not answer ${operation} within ${timeoutMs} ms.`),
+            new StoreUnavailableError(`The ${store.kind} store did not answer ${operation} within ${timeoutMs} ms.`, {
+              reason: "timeout",
+            }),
           );
         },
       };
       pending.add(entry);
       if (!watchdog) {
         watchdog = setInterval(watch, Math.max(10, Math.min(250, timeoutMs / 4)));
-        watchdog.unref();
+        // Node's timers can be unref'd; a Worker's (workerd) are plain numbers.
+        (watchdog as { unref?: () => void }).unref?.();
       }
       let result: Promise<T>;
       try {
@@ -56,38 +70,95 @@ export function guardStore(store: Store, options: { timeoutMs?: number } = {}): 
         },
         (error: unknown) => {
           if (!pending.delete(entry)) return;
-          if (error instanceof StintError || error instanceof StoreConflictError) reject(error);
-          else
-            reject(new StoreUnavailableError(`The ${store.kind} store failed during ${operation}.`, { cause: error }));
+          if (error instanceof StintError || error instanceof StoreConflictError) {
+            reject(error);
+          } else {
+            const message = `The ${store.kind} store failed during ${operation}.`;
+            reject(new StoreUnavailableError(message, { cause: error, reason: "error" }));
+          }
         },
       );
     });
 
-  const { count, scan, pubsub, peek, cache, newId } = store;
+  /**
+   * A record the store cannot give back whole (bad JSON, wrong types) is no session: deleted,
+   * reported, and left out, so one damaged row is never a permanent 503 for its cookie or for
+   * its user's device list.
+   */
+  const refuseDamaged = async (records: SessionRecord[], id?: string): Promise<SessionRecord[]> => {
+    const usable: SessionRecord[] = [];
+    for (const record of records) {
+      const problem = recordProblem(record, id);
+      if (!problem) {
+        usable.push(record);
+        continue;
+      }
+      const damagedId = id ?? (record as { id?: unknown }).id;
+      if (typeof damagedId !== "string") continue;
+      await guard("delete", () => store.delete(damagedId)).catch(() => false);
+      options.onDamagedRecord?.(damagedId, problem);
+    }
+    return usable;
+  };
+
+  const { count, scan, pubsub, peek, cache, userState, newId } = store;
+  const usable = (records: SessionRecord[]) =>
+    records.every((record) => recordProblem(record) === null) ? records : refuseDamaged(records);
+
   return {
     kind: store.kind,
     create: (record, options) => guard("create", () => store.create(record, options)),
-    get: (id, now) => guard("get", () => store.get(id, now)),
+    // The check is synchronous and cheap: only a damaged record costs another step.
+    get: (id, now) =>
+      guard("get", () => store.get(id, now)).then((record) =>
+        record === null || recordProblem(record, id) === null ? record : refuseDamaged([record], id).then(() => null),
+      ),
     patch: (id, patch) => guard("patch", () => store.patch(id, patch)),
     delete: (id) => guard("delete", () => store.delete(id)),
-    listByUser: (userId, now) => guard("listByUser", () => store.listByUser(userId, now)),
+    listByUser: (userId, now) => guard("listByUser", () => store.listByUser(userId, now)).then(usable),
     deleteByUser: (userId, options) => guard("deleteByUser", () => store.deleteByUser(userId, options)),
     deleteExpired: (now, limit) => guard("deleteExpired", () => store.deleteExpired(now, limit)),
     // Optional capabilities stay optional: a store without them is wrapped without them.
     ...(count && { count: (now: number) => guard("count", () => count.call(store, now)) }),
-    ...(scan && { scan: (options: ScanOptions) => guard("scan", () => scan.call(store, options)) }),
+    ...(scan && { scan: (options: ScanOptions) => guard("scan", () => scan.call(store, options)).then(usable) }),
     ...(pubsub && { pubsub }),
-    // Answers from memory never wait, so there is nothing to bound.
-    ...(peek && { peek: peek.bind(store) }),
+    // Answers from memory never wait, so there is nothing to bound; a damaged record is left
+    // to `get`, which deletes and reports it.
+    ...(peek && {
+      peek: (id: string, now: number) => {
+        const known = peek.call(store, id, now);
+        return known && recordProblem(known, id) !== null ? undefined : known;
+      },
+    }),
     ...(cache && { cache }),
     ...(newId && { newId: newId.bind(store) }),
+    ...(userState && { userState: guardUserState(userState, guard) }),
+    // A store's own health may describe a failure in its driver's words: they go to the log,
+    // and the report keeps a fixed word (API.md: health never carries a driver's message).
     health: async () => {
       try {
-        return await guard("health", () => store.health());
-      } catch {
-        return { ok: false, latencyMs: timeoutMs };
+        const probe = await guard("health", () => store.health());
+        if (probe.ok) return probe.detail === "degraded" ? probe : { ok: true, latencyMs: probe.latencyMs };
+        const reason = HEALTH_WORDS.has(probe.detail ?? "") ? (probe.detail as StoreFailure) : "unreachable";
+        logStoreFailure(new StoreUnavailableError(`The ${store.kind} store reports: ${probe.detail}`, { reason }));
+        return { ok: false, latencyMs: probe.latencyMs, detail: reason };
+      } catch (error) {
+        logStoreFailure(error);
+        const reason = error instanceof StoreUnavailableError ? error.reason : "error";
+        return { ok: false, latencyMs: timeoutMs, detail: reason };
       }
     },
     close: () => store.close(),
+  };
+}
+
+function guardUserState(
+  userState: UserStateStore,
+  guard: <T>(operation: string, call: () => Promise<T>) => Promise<T>,
+): UserStateStore {
+  return {
+    get: (userId) => guard("userState.get", () => userState.get(userId)),
+    patch: (userId, patch) => guard("userState.patch", () => userState.patch(userId, patch)),
+    delete: (userId) => guard("userState.delete", () => userState.delete(userId)),
   };
 }

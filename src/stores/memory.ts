@@ -1,6 +1,8 @@
 import { StoreConflictError } from "../core/errors.js";
+import { memoryUserState } from "./memory-user-state.js";
 import { applyKeys, changesData, changesState } from "./patch-keys.js";
-import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
+import { parseStored } from "./record-check.js";
+import type { CompleteStore, SessionRecord } from "./store.js";
 
 export interface MemoryStoreOptions {
   /** The most records kept; past it the least recently used one is dropped. Default 10,000. */
@@ -22,15 +24,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
   }
   // Map iteration follows insertion order; re-inserting a record on use makes the first key
   // the least recently used one.
-  const records = new Map<string, SessionRecord>();
+  const records = new Map<string, Stored>();
   const byUser = new Map<string, Set<string>>();
+  const userState = memoryUserState();
 
-  const live = (id: string, now: number): SessionRecord | undefined => {
+  const live = (id: string, now: number): Stored | undefined => {
     const record = records.get(id);
     return record && record.expiresAt > now ? record : undefined;
   };
 
-  const use = (record: SessionRecord): void => {
+  const use = (record: Stored): void => {
     records.delete(record.id);
     records.set(record.id, record);
   };
@@ -51,11 +54,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
     const record = live(id, now);
     if (!record) return null;
     use(record);
-    return copyRecord(record);
+    return thaw(record);
   };
 
-  const liveOfUser = (userId: string, now: number): SessionRecord[] => {
-    const result: SessionRecord[] = [];
+  const liveOfUser = (userId: string, now: number): Stored[] => {
+    const result: Stored[] = [];
     for (const id of byUser.get(userId) ?? []) {
       const record = live(id, now);
       if (record) result.push(record);
@@ -71,7 +74,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
       const replaced = replace !== undefined && live(replace.id, now) !== undefined;
       if (replace?.required && !replaced) return { created: false, replaced, evicted: [] };
       if (replace) remove(replace.id);
-      const record = copyRecord(input);
+      const record = store(input);
       const evicted: string[] = [];
       if (record.userId !== null && maxPerUser !== undefined) {
         const others = liveOfUser(record.userId, now).sort(oldestFirst);
@@ -101,14 +104,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
       if (patch.ifVersion !== undefined && patch.ifVersion !== record.version) return { ok: false, reason: "conflict" };
       const content = changesData(patch) || changesState(patch);
       const state = changesState(patch)
-        ? applyKeys(record.state, patch.stateUnset, copyJson(patch.stateSet ?? {}))
+        ? JSON.stringify(applyKeys(JSON.parse(record.state), patch.stateUnset, patch.stateSet))
         : record.state;
-      if (patch.maxStateBytes !== undefined && Buffer.byteLength(JSON.stringify(state)) > patch.maxStateBytes) {
+      if (patch.maxStateBytes !== undefined && Buffer.byteLength(state) > patch.maxStateBytes) {
         return { ok: false, reason: "too_large" };
       }
-      const next: SessionRecord = {
+      const data = changesData(patch)
+        ? JSON.stringify(applyKeys(JSON.parse(record.data), patch.dataUnset, patch.dataSet))
+        : record.data;
+      const next: Stored = {
         ...record,
-        data: changesData(patch) ? applyKeys(record.data, patch.dataUnset, copyJson(patch.dataSet ?? {})) : record.data,
+        data,
         state,
         version: content ? record.version + 1 : record.version,
         updatedAt: content ? patch.now : record.updatedAt,
@@ -116,7 +122,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
         expiresAt: patch.expiresAt ?? record.expiresAt,
       };
       use(next);
-      return { ok: true, record: copyRecord(next) };
+      return { ok: true, record: thaw(next) };
     },
 
     async delete(id) {
@@ -124,9 +130,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
     },
 
     async listByUser(userId, now) {
-      return liveOfUser(userId, now)
-        .sort(newestFirst)
-        .map((record) => copyRecord(record));
+      return liveOfUser(userId, now).sort(newestFirst).map(thaw);
     },
 
     async deleteByUser(userId, options = {}) {
@@ -152,15 +156,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
     },
 
     async scan({ after, limit, now }) {
-      const page: SessionRecord[] = [];
+      const page: Stored[] = [];
       for (const record of records.values()) {
         if (record.expiresAt > now && (after === undefined || record.id > after)) page.push(record);
       }
       return page
         .sort((a, b) => compare(a.id, b.id))
         .slice(0, Math.max(0, limit))
-        .map((record) => copyRecord(record));
+        .map(thaw);
     },
+
+    userState,
 
     async health() {
       return { ok: true, latencyMs: 0 };
@@ -169,33 +175,42 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
     async close() {
       records.clear();
       byUser.clear();
+      userState.clear();
     },
   };
 }
 
 /**
- * A copy sharing nothing with `record`, as every call in and out of the store must be. Data
- * and state are JSON by contract, so a JSON round trip copies them exactly as the SQL stores
- * keep them, at a tenth of structuredClone's cost on the read path of every request; meta
- * holds only strings and nulls.
+ * A record as this store keeps it: data and state as JSON text, as the SQL stores keep them.
+ * Nothing is shared with a caller: a write stringifies, every read parses a fresh copy (JSON
+ * by contract, so the round trip is exact), and meta holds only strings and nulls.
  */
-function copyRecord(record: SessionRecord): SessionRecord {
-  return { ...record, data: copyJson(record.data), state: copyJson(record.state), meta: { ...record.meta } };
+type Stored = Omit<SessionRecord, "data" | "state"> & { data: string; state: string };
+
+function store(record: SessionRecord): Stored {
+  return {
+    ...record,
+    data: JSON.stringify(record.data),
+    state: JSON.stringify(record.state),
+    meta: { ...record.meta },
+  };
 }
 
-// JSON.parse defines `__proto__` as an own key, so such keys survive the copy.
-function copyJson(value: JsonObject): JsonObject {
-  return JSON.parse(JSON.stringify(value));
+// JSON.parse defines `__proto__` as an own key, so such keys survive.
+function thaw(stored: Stored): SessionRecord {
+  return { ...stored, data: parseStored(stored.data), state: parseStored(stored.state), meta: { ...stored.meta } };
 }
 
 function compare(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function oldestFirst(a: SessionRecord, b: SessionRecord): number {
+type Ordered = Pick<SessionRecord, "createdAt" | "id">;
+
+function oldestFirst(a: Ordered, b: Ordered): number {
   return compare(a.createdAt, b.createdAt) || compare(a.id, b.id);
 }
 
-function newestFirst(a: SessionRecord, b: SessionRecord): number {
+function newestFirst(a: Ordered, b: Ordered): number {
   return oldestFirst(b, a);
 }

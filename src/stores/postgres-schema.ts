@@ -89,7 +89,7 @@ const COLUMNS = `id, secret_hash, user_id, created_at, last_seen_at, expires_at,
   authenticated_at, persistent, version, data::text AS data, state::text AS state, updated_at, meta::text AS meta`;
 
 /** JSON.stringify(state)'s size from `state_bytes`: "{}" or "{" + members + commas + "}". */
-const stateSize = (sizes: string) =>
+export const stateSize = (sizes: string) =>
   `(SELECT CASE WHEN count(*) = 0 THEN 2 ELSE 1 + sum(value::bigint) END FROM jsonb_each_text(${sizes}))`;
 
 /**

@@ -4,8 +4,11 @@ import { StintError, StoreConflictError, StoreUnavailableError } from "../core/e
 import { type PostgresListenConnection, postgresPubSub } from "../transports/postgres.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
 import { changesData, changesState } from "./patch-keys.js";
+import { escapeJson, escapeKey, memberSizes, unescapeJson } from "./postgres-json.js";
 import { checkTableName, migrate, type PostgresQueryable, statements } from "./postgres-schema.js";
-import type { CompleteStore, JsonObject, PatchResult, SessionPatch, SessionRecord } from "./store.js";
+import { postgresUserState } from "./postgres-user-state.js";
+import { parseStored } from "./record-check.js";
+import type { CompleteStore, PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
 export type { PostgresQueryable } from "./postgres-schema.js";
 
@@ -266,6 +269,8 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
     pubsub,
     ...(cache && { cache }),
 
+    userState: postgresUserState(pool, table, guard),
+
     async close() {
       cache?.close();
       await pubsub.close();
@@ -281,44 +286,6 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
  */
 function storable(id: string): boolean {
   return !id.includes("\u0000");
-}
-
-/*
- * jsonb cannot hold U+0000 (PostgreSQL text cannot), yet JSON strings may. Inside the JSON
- * text sent and read back, `\u0000` is written as U+E000 "0" and a literal U+E000 as two of
- * them; nothing else changes, so data stays plain, queryable jsonb.
- */
-const ESCAPE = "\uE000";
-
-function escapeJson(json: string): string {
-  if (!json.includes("\\u0000") && !json.includes(ESCAPE)) return json;
-  // Backslash pairs are consumed first, so an escaped backslash before "u0000" is kept.
-  return json
-    .replaceAll(ESCAPE, ESCAPE + ESCAPE)
-    .replace(/\\(\\|u0000)/g, (match, escaped: string) => (escaped === "\\" ? match : `${ESCAPE}0`));
-}
-
-function unescapeJson(json: string): string {
-  if (!json.includes(ESCAPE)) return json;
-  return json.replace(/\uE000(\uE000|0)/g, (_, next: string) => (next === ESCAPE ? ESCAPE : "\\u0000"));
-}
-
-/** A key as stored in jsonb, for `-`: the same escape as escapeJson applies inside JSON. */
-function escapeKey(key: string): string {
-  if (!key.includes("\u0000") && !key.includes(ESCAPE)) return key;
-  return key.replaceAll(ESCAPE, ESCAPE + ESCAPE).replaceAll("\u0000", `${ESCAPE}0`);
-}
-
-/** Bytes each member adds to JSON.stringify of its object: `"key":value` plus one separator. */
-function memberSizes(object: JsonObject): Record<string, number> {
-  const sizes: Record<string, number> = {};
-  for (const [key, value] of Object.entries(object)) {
-    const json = JSON.stringify(value);
-    if (json === undefined) continue;
-    const bytes = Buffer.byteLength(JSON.stringify(key)) + Buffer.byteLength(json) + 2;
-    Object.defineProperty(sizes, key, { value: bytes, enumerable: true, configurable: true, writable: true });
-  }
-  return sizes;
 }
 
 function encode(record: SessionRecord): unknown[] {
@@ -355,10 +322,10 @@ function decode(row: Row): SessionRecord {
     authenticatedAt: row.authenticated_at === null ? null : Number(row.authenticated_at),
     persistent: row.persistent,
     version: Number(row.version),
-    data: JSON.parse(unescapeJson(row.data)),
-    state: JSON.parse(unescapeJson(row.state)),
+    data: parseStored(unescapeJson(row.data)),
+    state: parseStored(unescapeJson(row.state)),
     updatedAt: Number(row.updated_at),
-    meta: JSON.parse(unescapeJson(row.meta)),
+    meta: parseStored(unescapeJson(row.meta)),
   };
 }
 
@@ -385,7 +352,16 @@ function translate(error: unknown): unknown {
   if (code === "23505") return new StoreConflictError();
   const message = String((error as Error | null)?.message ?? error);
   if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code) || (!code && UNAVAILABLE_MESSAGE.test(message))) {
-    return new StoreUnavailableError(`The PostgreSQL store is unavailable (${code || message}).`, { cause: error });
+    const reason =
+      code === "57014" || /timeout|timed out/i.test(message)
+        ? "timeout"
+        : /ended the pool|after calling end/i.test(message)
+          ? "closed"
+          : "unreachable";
+    return new StoreUnavailableError(`The PostgreSQL store is unavailable (${code || message}).`, {
+      cause: error,
+      reason,
+    });
   }
   return error;
 }

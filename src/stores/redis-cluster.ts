@@ -5,9 +5,17 @@ import { type RedisClusterPubSubClient, redisClusterPubSub } from "../transports
 import { type CacheOptions, SessionCache } from "./cache.js";
 import { BUCKETS, bucketOfId, bucketOfUser, bucketTag, idInBucket, slotOfTag } from "./redis-buckets.js";
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
-import { closeClient, firstConnection, isNoScript, runScript, type ScriptClient } from "./redis-connection.js";
+import {
+  closeClient,
+  firstConnection,
+  isNoScript,
+  runScript,
+  type ScriptClient,
+  storeFailure,
+} from "./redis-connection.js";
 import { layoutScripts, type RedisScript } from "./redis-scripts.js";
-import type { CompleteStore, CreateResult, SessionRecord } from "./store.js";
+import { redisUserState } from "./redis-user-state.js";
+import type { CompleteStore, CreateResult, SessionRecord, UserStateStore } from "./store.js";
 
 const scripts = layoutScripts("sharded");
 
@@ -110,8 +118,7 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       if (first) await first;
       return await call();
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
-      throw new StoreUnavailableError("The Redis Cluster store failed.", { cause: error });
+      throw storeFailure(error, "Redis Cluster store");
     }
   };
   /** One script on the bucket of `declared` (its only key). */
@@ -230,6 +237,15 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       width = nextCursor === undefined ? Math.min(width * 2, 128) : 1;
     }
     return page;
+  };
+
+  /** A user's state lives in the user's bucket, beside their sessions (`<base>us:<user>`). */
+  const userStates = new Map<number, UserStateStore>();
+  const userStateOf = (userId: string): UserStateStore => {
+    const bucket = bucketOfUser(shardKey, userId);
+    let states = userStates.get(bucket);
+    if (!states) userStates.set(bucket, (states = redisUserState(client, key.base(bucket), guard)));
+    return states;
   };
 
   const store: CompleteStore = {
@@ -379,6 +395,12 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
 
     pubsub,
     ...(cache && { cache }),
+
+    userState: {
+      get: (userId) => userStateOf(userId).get(userId),
+      patch: (userId, patch) => userStateOf(userId).patch(userId, patch),
+      delete: (userId) => userStateOf(userId).delete(userId),
+    },
 
     async close() {
       cache?.close();

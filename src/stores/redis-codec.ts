@@ -1,3 +1,4 @@
+import { parseStored } from "./record-check.js";
 import type { CreateOptions, JsonObject, PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
 /**
@@ -82,10 +83,10 @@ export function decode(fields: Iterable<[string, string]>): SessionRecord | null
     authenticatedAt: authenticatedAt === undefined ? null : Number(authenticatedAt),
     persistent: plain.get("persistent") === "1",
     version: number("version"),
-    data: JSON.parse(`{${data.join(",")}}`),
-    state: JSON.parse(`{${state.join(",")}}`),
+    data: parseStored(`{${data.join(",")}}`),
+    state: parseStored(`{${state.join(",")}}`),
     updatedAt: number("updatedAt"),
-    meta: JSON.parse(plain.get("meta") ?? "null") ?? { userAgent: null, ip: null, fingerprint: null },
+    meta: parseStored(plain.get("meta") ?? "null") ?? { userAgent: null, ip: null, fingerprint: null },
   };
 }
 

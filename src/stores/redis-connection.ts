@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from "../core/errors.js";
 import type { RedisScript } from "./redis-scripts.js";
 
 /** What both Redis layouts need to run a script: EVALSHA, and EVAL when the server lacks it. */
@@ -64,4 +65,21 @@ export async function closeClient(client: { quit(): Promise<unknown>; disconnect
   } catch {
     client.disconnect();
   }
+}
+
+/**
+ * A Redis client's failure as StoreUnavailableError (fail closed: a 503), with its reason word.
+ * Cluster failures read as timeouts ("Command timed out"), closed connections ("Connection is
+ * closed.", "Too many Cluster redirections. Last error: Connection is closed.") or, for the
+ * rest (CLUSTERDOWN, a cluster not ready), an unreachable store.
+ */
+export function storeFailure(error: unknown, store: string): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  const message = String((error as Error | undefined)?.message);
+  const reason = /timed? ?out/i.test(message)
+    ? "timeout"
+    : /connection is closed/i.test(message)
+      ? "closed"
+      : "unreachable";
+  return new StoreUnavailableError(`The ${store} failed: ${message}`, { cause: error, reason });
 }

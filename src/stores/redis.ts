@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
+import { StoreConflictError } from "../core/errors.js";
 import { type RedisPubSubClient, redisPubSub } from "../transports/redis.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
 import { parseClusterUrl, type RedisClusterStoreOptions, redisClusterStore } from "./redis-cluster.js";
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
-import { closeClient, firstConnection, runScript } from "./redis-connection.js";
+import { closeClient, firstConnection, runScript, storeFailure } from "./redis-connection.js";
 import { layoutScripts, type RedisScript } from "./redis-scripts.js";
+import { redisUserState } from "./redis-user-state.js";
 import type { CompleteStore, SessionRecord } from "./store.js";
 
 const scripts = layoutScripts("single");
@@ -104,7 +105,7 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
       if (first) await first;
       return await call();
     } catch (error) {
-      throw new StoreUnavailableError("The Redis store failed.", { cause: error });
+      throw storeFailure(error, "Redis store");
     }
   };
   /** One command per read (issue 7): expiry is checked here, not in a script. */
@@ -194,6 +195,8 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
 
     pubsub,
     ...(cache && { cache }),
+
+    userState: redisUserState(client, base, guard),
 
     async close() {
       cache?.close();

@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import Database from "better-sqlite3";
 import { StoreUnavailableError } from "../core/errors.js";
+import { createPrivateFile, tightenIfPresent } from "./private-file.js";
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
@@ -47,10 +48,18 @@ export function checkTableName(table: string): string {
   return table;
 }
 
-/** Opens the file, creating its directory; ":memory:" and "file:" URIs are passed through. */
+/**
+ * Opens the file, creating its directory (0700) and the file itself with mode 0600 wherever it
+ * is: it holds password hashes and session records. SQLite gives the -wal and -shm files the
+ * database file's mode, so they are 0600 too. An existing file readable by others is
+ * tightened, as the secret is. ":memory:" and "file:" URIs are passed through.
+ */
 export function openDatabase(path: string): BetterSqlite3.Database {
   if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
+    const file = resolve(path);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    createPrivateFile(file);
+    for (const companion of [`${file}-wal`, `${file}-shm`, `${file}-journal`]) tightenIfPresent(companion);
   }
   return new Database(path, { timeout: BUSY_TIMEOUT_MS });
 }

@@ -1,7 +1,9 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
-import { changesData, changesState } from "./patch-keys.js";
+import { applyPatch } from "./apply-patch.js";
+import { parseStored, recordProblem } from "./record-check.js";
 import { checkTableName, openDatabase, prepareDatabase } from "./sqlite-schema.js";
+import { sqliteUserState } from "./sqlite-user-state.js";
 import type { CompleteStore, CreateOptions, CreateResult, PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
 export interface SqliteStoreOptions {
@@ -58,6 +60,7 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     throw error;
   }
   const sql = statements(db, `"${table}"`);
+  const userState = sqliteUserState(db, table, (call) => guard(call, db));
 
   const createTx = db.transaction((record: SessionRecord, options: CreateOptions): CreateResult => {
     const { maxPerUser, replace, now } = options;
@@ -76,29 +79,33 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     return { created: true, replaced, evicted: evicted.map((row) => row.id) };
   });
 
+  /**
+   * Read, apply in JS, write back, inside one IMMEDIATE transaction: it holds the file's write
+   * lock from the read on, so no other connection or process can change the row in between.
+   * Keys are applied by the same function as the file store's, so every key, a NUL inside one
+   * included, is kept exactly (SQLite's JSON functions cut text at a NUL).
+   */
   const patchTx = db.transaction((id: string, patch: SessionPatch): PatchResult => {
-    const data = changesData(patch);
-    const state = changesState(patch);
-    const row = sql.patch.get({
-      id,
-      now: patch.now,
-      ifVersion: patch.ifVersion ?? null,
-      lastSeenAt: patch.lastSeenAt ?? null,
-      expiresAt: patch.expiresAt ?? null,
-      bump: data || state ? 1 : 0,
-      dataChanged: data ? 1 : 0,
-      dataUnset: JSON.stringify(patch.dataUnset ?? []),
-      dataSet: JSON.stringify(patch.dataSet ?? {}),
-      stateChanged: state ? 1 : 0,
-      stateUnset: JSON.stringify(patch.stateUnset ?? []),
-      stateSet: JSON.stringify(patch.stateSet ?? {}),
-    }) as Row | undefined;
-    if (!row) return { ok: false, reason: sql.get.get(id, patch.now) ? "conflict" : "not_found" };
-    // row.state is the stored JSON text, byte for byte what JSON.stringify gives for it.
-    if (patch.maxStateBytes !== undefined && Buffer.byteLength(row[11]) > patch.maxStateBytes) {
-      throw new StateTooLarge();
+    const row = sql.get.get(id, patch.now) as Row | undefined;
+    const stored = row ? decode(row) : undefined;
+    if (stored && recordProblem(stored, id)) return { ok: false, reason: "not_found" };
+    const result = applyPatch(stored, patch);
+    if (!result.ok) return result;
+    const next = result.record;
+    if (next.version === stored?.version) {
+      sql.touch.run(next.lastSeenAt, next.expiresAt, id);
+    } else {
+      sql.update.run({
+        id,
+        data: JSON.stringify(next.data),
+        state: JSON.stringify(next.state),
+        version: next.version,
+        updatedAt: next.updatedAt,
+        lastSeenAt: next.lastSeenAt,
+        expiresAt: next.expiresAt,
+      });
     }
-    return { ok: true, record: decode(row) };
+    return result;
   });
 
   const read = (id: string, now: number): SessionRecord | null => {
@@ -121,12 +128,7 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     peek: (id, now) => read(id, now),
 
     async patch(id, patch) {
-      try {
-        return guard(() => patchTx.immediate(id, patch), db);
-      } catch (error) {
-        if (error instanceof StateTooLarge) return { ok: false, reason: "too_large" };
-        throw error;
-      }
+      return guard(() => patchTx.immediate(id, patch), db);
     },
 
     async delete(id) {
@@ -164,6 +166,8 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
       return rows.map(decode);
     },
 
+    userState,
+
     async health() {
       const started = performance.now();
       try {
@@ -180,26 +184,6 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
   };
 }
 
-/** Thrown inside the patch transaction so that better-sqlite3 rolls it back. */
-class StateTooLarge extends Error {}
-
-/**
- * Each key of `set` replaces the old value whole, after the keys of `unset` are removed.
- * `doc -> fullkey` copies a member's JSON text exactly as stored, so true/false/null stay
- * JSON (json_each's `value` column would give 1/0/NULL), strings stay strings and numbers
- * keep their digits; `fullkey` is quoted by SQLite itself, so keys like `a.b`, `$` or `"x"`
- * never become paths. json_patch is not used: it is RFC 7396 merge-patch, which merges
- * nested objects and treats null as "delete".
- */
-function merge(column: string, unset: string, set: string): string {
-  return `(SELECT json_group_object(key, doc -> fullkey) FROM (
-    SELECT key, fullkey, ${column} AS doc FROM json_each(${column})
-      WHERE key NOT IN (SELECT value FROM json_each(${unset})) AND key NOT IN (SELECT key FROM json_each(${set}))
-    UNION ALL
-    SELECT key, fullkey, ${set} AS doc FROM json_each(${set})
-  ))`;
-}
-
 function statements(db: BetterSqlite3.Database, t: string) {
   const prepare = (source: string) => guard(() => db.prepare(source), db);
   return {
@@ -208,15 +192,9 @@ function statements(db: BetterSqlite3.Database, t: string) {
       VALUES (:id, :secretHash, :userId, :createdAt, :lastSeenAt, :expiresAt,
         :absoluteExpiresAt, :authenticatedAt, :persistent, :version, :data, :state, :updatedAt, :meta)`),
     get: prepare(`SELECT ${COLUMNS} FROM ${t} WHERE id = ? AND expires_at > ?`).raw(true),
-    patch: prepare(`UPDATE ${t} SET
-        data = CASE WHEN :dataChanged THEN ${merge(`${t}.data`, ":dataUnset", ":dataSet")} ELSE data END,
-        state = CASE WHEN :stateChanged THEN ${merge(`${t}.state`, ":stateUnset", ":stateSet")} ELSE state END,
-        version = version + :bump,
-        updated_at = CASE WHEN :bump THEN :now ELSE updated_at END,
-        last_seen_at = max(last_seen_at, coalesce(:lastSeenAt, last_seen_at)),
-        expires_at = coalesce(:expiresAt, expires_at)
-      WHERE id = :id AND expires_at > :now AND (:ifVersion IS NULL OR version = :ifVersion)
-      RETURNING ${COLUMNS}`).raw(true),
+    update: prepare(`UPDATE ${t} SET data = :data, state = :state, version = :version, updated_at = :updatedAt,
+        last_seen_at = :lastSeenAt, expires_at = :expiresAt WHERE id = :id`),
+    touch: prepare(`UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE id = ?`),
     evict: prepare(`DELETE FROM ${t} WHERE id IN (
         SELECT id FROM ${t} WHERE user_id = :userId AND id != :id AND expires_at > :now
         ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET :keep)
@@ -271,10 +249,10 @@ function decode(row: Row): SessionRecord {
     authenticatedAt,
     persistent: row[8] === 1,
     version: row[9],
-    data: JSON.parse(row[10]),
-    state: JSON.parse(row[11]),
+    data: parseStored(row[10]),
+    state: parseStored(row[11]),
     updatedAt: row[12],
-    meta: JSON.parse(row[13]),
+    meta: parseStored(row[13]),
   };
 }
 
@@ -288,15 +266,15 @@ function guard<T>(call: () => T, db?: BetterSqlite3.Database): T {
 }
 
 function translate(error: unknown, db: BetterSqlite3.Database | undefined): unknown {
-  if (error instanceof StintError || error instanceof StoreConflictError || error instanceof StateTooLarge) {
-    return error;
-  }
+  if (error instanceof StintError || error instanceof StoreConflictError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "SQLITE_CONSTRAINT_PRIMARYKEY") return new StoreConflictError();
   if (typeof code === "string" && UNAVAILABLE.test(code)) {
-    return new StoreUnavailableError(`The SQLite store is unavailable (${code}).`, { cause: error });
+    const reason = code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED") ? "timeout" : "error";
+    return new StoreUnavailableError(`The SQLite store is unavailable (${code}).`, { cause: error, reason });
   }
   // better-sqlite3 throws a plain TypeError once the handle is closed.
-  if (db && !db.open) return new StoreUnavailableError("The SQLite store is closed.", { cause: error });
+  if (db && !db.open)
+    return new StoreUnavailableError("The SQLite store is closed.", { cause: error, reason: "closed" });
   return error;
 }

@@ -16,6 +16,8 @@ export interface SessionMeta {
   ip: string | null;
   /** base64url HMAC of the User-Agent (seed 001's fingerprint); null when not recorded. */
   fingerprint: string | null;
+  /** "bearer" for a session whose token travels in `Authorization`; absent for a cookie. */
+  transport?: "bearer";
 }
 
 export interface SessionRecord {
@@ -103,6 +105,8 @@ export interface CacheStats {
   invalidations: number;
   /** Reads sent straight to the store because the invalidation link was down. */
   bypasses: number;
+  /** Times the invalidation link was found down (everything cached was dropped each time). */
+  linkDrops: number;
   entries: number;
   bytes: number;
 }
@@ -169,9 +173,53 @@ export interface StoreCapabilities {
    * characters with at least 96 random bits (API.md). Without it, ids are 128 random bits.
    */
   newId?(userId: string | null, replacing?: string): string;
+  /**
+   * State shared by every session of a user (preferences that follow a person to every
+   * device): it outlives the sessions. Without it, `/api/user/state` answers 404.
+   */
+  readonly userState?: UserStateStore;
+}
+
+/** A user's state as stored. */
+export interface UserStateRecord {
+  state: JsonObject;
+  /** Counts changes; a user whose state was never written reads as version 0. */
+  version: number;
+  /** Epoch milliseconds of the last change. */
+  updatedAt: number;
+}
+
+/** A change to a user's state: at least one key set or unset (never an empty patch). */
+export interface UserStatePatch {
+  set?: JsonObject;
+  unset?: string[];
+  /** Compare-and-set: apply only when the stored version is this one (0: never written). */
+  ifVersion?: number;
+  /** Refuse (and change nothing) when the state would exceed this many bytes as JSON. */
+  maxStateBytes?: number;
+  /** The time of the change, stored as `updatedAt`. */
+  now: number;
+}
+
+export type UserStatePatchResult =
+  | { ok: true; record: UserStateRecord }
+  | { ok: false; reason: "conflict" | "too_large" };
+
+/**
+ * The user-state capability: one JSON object per user, patched key by key atomically as
+ * session state is, so two devices changing different keys never lose each other's update.
+ * Storage only: who may change it is decided above the store.
+ */
+export interface UserStateStore {
+  /** The user's state, or null when it was never written. */
+  get(userId: string): Promise<UserStateRecord | null>;
+  /** Applies a patch atomically; the first write creates the user's state (version 1). */
+  patch(userId: string, patch: UserStatePatch): Promise<UserStatePatchResult>;
+  /** Forgets a user's state (an account deleted); true when there was one. */
+  delete(userId: string): Promise<boolean>;
 }
 
 export type Store = StoreOperations & StoreCapabilities;
 
 /** A store with every listing capability: each of Stint's own stores. */
-export type CompleteStore = Store & Required<Pick<StoreCapabilities, "count" | "scan">>;
+export type CompleteStore = Store & Required<Pick<StoreCapabilities, "count" | "scan" | "userState">>;

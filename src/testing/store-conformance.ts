@@ -3,6 +3,7 @@ import type { Store } from "../stores/store.js";
 import { describeExpiry } from "./conformance/expiry.js";
 import { describePatches } from "./conformance/patches.js";
 import { describeRecords } from "./conformance/records.js";
+import { describeUserState } from "./conformance/user-state.js";
 import { describeUsers } from "./conformance/users.js";
 import { describeValues } from "./conformance/values.js";
 
@@ -55,5 +56,6 @@ export function describeStore(
     describeUsers(current);
     describeExpiry(current);
     describeValues(current);
+    describeUserState(current);
   });
 }

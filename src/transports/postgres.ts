@@ -1,4 +1,4 @@
-import { type PubSub, Topics } from "./pubsub.js";
+import { heartbeat, InFlight, type PubSub, Topics } from "./pubsub.js";
 
 /** A connection held for LISTEN (a pg `Client` of its own). */
 export interface PostgresListenConnection {
@@ -27,6 +27,7 @@ const RECONNECT_MS = 500;
  */
 export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
   const topics = new Topics();
+  const sending = new InFlight();
   let listener: { connection: PostgresListenConnection; drop(error?: unknown): void } | undefined;
   let started = false;
   let closed = false;
@@ -41,9 +42,11 @@ export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
       return;
     }
     let lost = false;
+    let stopHeartbeat = () => {};
     const drop = (error?: unknown) => {
       if (lost) return;
       lost = true;
+      stopHeartbeat();
       if (listener?.connection === connection) listener = undefined;
       topics.setLink(false);
       // Destroyed, not returned to the pool: it may be half-dead.
@@ -67,11 +70,13 @@ export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
     if (closed) return drop();
     listener = { connection, drop };
     topics.setLink(true);
+    // A connection that stopped answering is dropped, and another opened.
+    stopHeartbeat = heartbeat(() => connection.query("SELECT 1"), drop);
   };
 
   return {
     publish: (topic, message) => {
-      if (!closed) pool.query("SELECT pg_notify($1, $2)", [topic, message]).catch(() => undefined);
+      if (!closed) sending.track(pool.query("SELECT pg_notify($1, $2)", [topic, message]));
     },
     subscribe: (topic, notify) => {
       const { remove, opened } = topics.add(topic, notify);
@@ -97,6 +102,8 @@ export function postgresPubSub(pool: PostgresPubSubOptions): PubSub {
       topics.setLink(false);
       topics.clear();
       listener?.drop();
+      // A revocation published just before closing (the CLI's) still goes out before the pool ends.
+      await sending.settled();
     },
   };
 }

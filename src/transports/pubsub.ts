@@ -78,3 +78,55 @@ export class Topics {
     this.#link.clear();
   }
 }
+
+/**
+ * Publishes still on their way: `close()` waits for them, so an event published just before
+ * (a revocation by the CLI, which exits right after) is not lost with the connection. A failed
+ * publish is dropped, as every publish is best effort.
+ */
+export class InFlight {
+  readonly #pending = new Set<Promise<unknown>>();
+
+  track(sending: Promise<unknown>): void {
+    const settled = sending.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.add(settled);
+    void settled.then(() => this.#pending.delete(settled));
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all([...this.#pending]);
+  }
+}
+
+/** How often a listening link proves it is alive, and how long an answer may take. */
+export const HEARTBEAT_MS = 1_000;
+
+/**
+ * Proves every HEARTBEAT_MS that a listening connection still delivers (a PING, a `SELECT 1`
+ * on that very connection): a link that died silently (a partition, a half-open socket) is
+ * then reported down within two heartbeats, instead of when TCP gives up minutes later. While
+ * a link is down the session cache answers nothing from memory, so this bounds how long a
+ * silently dead link can hide a change. Returns the function that stops it.
+ */
+export function heartbeat(probe: () => Promise<unknown>, onDead: (error: unknown) => void): () => void {
+  let waiting = false;
+  const timer = setInterval(() => {
+    if (waiting) return;
+    waiting = true;
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise((_, reject) => {
+      timeout = setTimeout(() => reject(new Error("the listening link did not answer")), HEARTBEAT_MS);
+    });
+    Promise.race([probe(), late])
+      .then(() => undefined, onDead)
+      .finally(() => {
+        clearTimeout(timeout);
+        waiting = false;
+      });
+  }, HEARTBEAT_MS);
+  (timer as { unref?: () => void }).unref?.();
+  return () => clearInterval(timer);
+}

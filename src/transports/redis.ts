@@ -1,11 +1,13 @@
-import { type PubSub, Topics } from "./pubsub.js";
+import { heartbeat, InFlight, type PubSub, Topics } from "./pubsub.js";
 
 /** A connection that listens: what ioredis' `duplicate()` gives, or a `Redis` to one cluster node. */
 export interface RedisSubscriberConnection {
   subscribe(...channels: string[]): Promise<unknown>;
+  /** Allowed on a subscribed connection: its answer proves the link still delivers. */
+  ping(): Promise<unknown>;
   on(event: "message", listener: (channel: string, message: string) => void): unknown;
   on(event: "ready" | "close" | "end" | "reconnecting" | "error", listener: (...args: unknown[]) => void): unknown;
-  disconnect(): void;
+  disconnect(reconnect?: boolean): void;
 }
 
 /** The commands the pub/sub needs of the store's client, typed structurally (ioredis fits). */
@@ -41,16 +43,19 @@ export interface ListeningOptions {
 /**
  * The pub/sub both Redis layouts share: PUBLISH through the store's client, and one listening
  * connection. Stint subscribes again on every `ready` (not ioredis' auto-resubscribe), so the
- * link is reported up only once it truly listens. `interrupt` reports the link down and up
- * again at once: messages may have been lost although the connection stayed (a cluster node
- * that published them died), so the listeners drop what they derived from them.
+ * link is reported up only once it truly listens; a heartbeat finds a link that went silent.
+ * `interrupt` reports the link down and up again at once: messages may have been lost
+ * although the connection stayed (a cluster node that published them died), so the listeners
+ * drop what they derived from them.
  */
 export function listeningPubSub(options: ListeningOptions): { pubsub: PubSub; interrupt(): void } {
   const topics = new Topics();
+  const sending = new InFlight();
   let subscriber: RedisSubscriberConnection | undefined;
   let listening = false;
   let closed = false;
   let failures = 0;
+  let stopHeartbeat = () => {};
 
   const setListening = (connection: RedisSubscriberConnection, up: boolean) => {
     if (subscriber !== connection || closed) return;
@@ -88,11 +93,21 @@ export function listeningPubSub(options: ListeningOptions): { pubsub: PubSub; in
     });
     // Failures show as a link down; an unhandled "error" event would crash the process.
     connection.on("error", () => undefined);
+    // A link that stopped answering is down, and is made again (a cluster node's: elsewhere).
+    stopHeartbeat();
+    stopHeartbeat = heartbeat(
+      () => connection.ping(),
+      () => {
+        if (subscriber !== connection || closed || !topics.up) return;
+        setListening(connection, false);
+        connection.disconnect(true);
+      },
+    );
   };
 
   const pubsub: PubSub = {
     publish: (topic, message) => {
-      if (!closed) options.publish(topic, message).catch(() => undefined);
+      if (!closed) sending.track(options.publish(topic, message));
     },
     subscribe: (topic, listener) => {
       const { remove, opened } = topics.add(topic, listener);
@@ -110,9 +125,12 @@ export function listeningPubSub(options: ListeningOptions): { pubsub: PubSub; in
     },
     close: async () => {
       closed = true;
+      stopHeartbeat();
       topics.setLink(false);
       topics.clear();
       subscriber?.disconnect();
+      // A revocation published just before closing (the CLI's) still goes out.
+      await sending.settled();
     },
   };
   return {

@@ -1,4 +1,4 @@
-import type { StreamEvent, StreamEventType } from "../protocol.js";
+import type { SessionStreamEventType, StreamEvent } from "../protocol.js";
 
 /**
  * Carries stream events between the processes serving the same store. In one process it is
@@ -11,15 +11,29 @@ export interface EventTransport {
   close(): Promise<void>;
 }
 
-const STREAM_EVENT_TYPES: ReadonlySet<string> = new Set<StreamEventType>(["state", "extended", "revoked", "logout"]);
+const SESSION_EVENT_TYPES: ReadonlySet<string> = new Set<SessionStreamEventType>([
+  "state",
+  "extended",
+  "revoked",
+  "logout",
+]);
 
-/** Events from another process are parsed defensively: anything unexpected is ignored. */
+/**
+ * Events from another process are parsed defensively: anything unexpected is ignored. A
+ * session's event names its session; `user-state` names the user, whose every session hears it.
+ */
 export function parseStreamEvent(message: string): StreamEvent | null {
   try {
-    const value = JSON.parse(message) as Partial<StreamEvent>;
-    if (typeof value.sessionId !== "string" || !STREAM_EVENT_TYPES.has(value.type as string)) return null;
-    const data = value.data && typeof value.data === "object" && !Array.isArray(value.data) ? value.data : {};
-    return { sessionId: value.sessionId, type: value.type as StreamEventType, data };
+    const value = JSON.parse(message) as { sessionId?: unknown; userId?: unknown; type?: unknown; data?: unknown };
+    const data =
+      value.data && typeof value.data === "object" && !Array.isArray(value.data)
+        ? (value.data as Record<string, unknown>)
+        : {};
+    if (value.type === "user-state") {
+      return typeof value.userId === "string" ? { userId: value.userId, type: "user-state", data } : null;
+    }
+    if (typeof value.sessionId !== "string" || !SESSION_EVENT_TYPES.has(value.type as string)) return null;
+    return { sessionId: value.sessionId, type: value.type as SessionStreamEventType, data };
   } catch {
     return null;
   }

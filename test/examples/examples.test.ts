@@ -1,15 +1,28 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestBrowser } from "../support/browser.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Starts `examples/<name>.ts` as a user would (own process, PORT=0) and waits for its URL. */
+/**
+ * The Next.js and SvelteKit examples are apps of their own (examples/<name>/serve.ts starts
+ * one) that import "stint" as a published app would: the package's built files (`npm run build`,
+ * which `npm test` runs first), found through the package's own name.
+ */
+function script(name: string): string {
+  const app = `examples/${name}/serve.ts`;
+  if (!existsSync(`${root}${app}`)) return `examples/${name}.ts`;
+  if (!existsSync(`${root}dist/index.js`)) execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root });
+  return app;
+}
+
+/** Starts the example as a user would (own process, PORT=0) and waits for its URL. */
 async function start(name: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", `examples/${name}.ts`], {
+  const child = spawn(process.execPath, ["--import", "tsx", script(name)], {
     cwd: root,
-    env: { ...process.env, PORT: "0", STINT_DB: ":memory:" },
+    env: { ...process.env, PORT: "0", STINT_DB: ":memory:", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -28,7 +41,7 @@ async function start(name: string): Promise<{ child: ChildProcess; baseUrl: stri
 }
 
 function describeExample(name: string): void {
-  describe(`examples/${name}.ts`, () => {
+  describe(`examples/${name}`, () => {
     let running: { child: ChildProcess; baseUrl: string };
     let target: { baseUrl: string; fetch: (request: Request) => Promise<Response> };
 
@@ -75,4 +88,7 @@ function expectError(answer: { status: number; body: { error?: { code?: string }
 describeExample("express");
 describeExample("fastify");
 describeExample("hono");
+describeExample("koa");
+describeExample("next");
+describeExample("sveltekit");
 describeExample("node");

@@ -9,10 +9,37 @@ import { openStoreUrl } from "../../src/stores/from-url.js";
 import type { Fetcher } from "./browser.js";
 import { FakeClock, HOUR, MINUTE } from "./fake-clock.js";
 
-/** One way of serving a Stint: the bare handler, node:http, Express, Fastify, Hono. */
-export type Host = (stint: Stint) => Promise<{ baseUrl: string; fetch: Fetcher; close(): Promise<void> }>;
+/** One way of serving a Stint in this process: the bare handler, node:http, Express, Fastify, Hono, … */
+export type LocalHost = (stint: Stint) => Promise<{ baseUrl: string; fetch: Fetcher; close(): Promise<void> }>;
+
+/**
+ * A Stint served by another runtime (Bun, Deno): the server builds its own, with the options
+ * below and the memory store, and the test reaches it over HTTP only. `fetch` carries the
+ * test's clock to the server before each request, and the audit log lines the server prints
+ * go to `logLines`.
+ */
+export interface RemoteHost {
+  readonly runtime: string;
+  readonly store: "memory";
+  start(test: {
+    clock: FakeClock;
+    logLines: string[];
+    /** The admin API's token, or null for none. */
+    adminToken: string | null;
+  }): Promise<{ baseUrl: string; fetch: Fetcher; close(): Promise<void> }>;
+}
+
+export type Host = LocalHost | RemoteHost;
+
+/** Does this host keep sessions in a file that outlives the server? */
+export const isPersistent = (host: Host) => typeof host === "function";
+
+/** Does this host's Stint run in the test's own process (so the test may call it directly)? */
+export const isLocal = (host: Host): host is LocalHost => typeof host === "function";
 
 export interface ApiTarget {
+  /** The store `GET /api/health` names. */
+  storeKind: string;
   baseUrl: string;
   fetch: Fetcher;
   clock: FakeClock;
@@ -26,6 +53,8 @@ export interface ApiTarget {
 }
 
 export const TEST_SECRET = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+/** The admin API's token in the HTTP suite (API.md, "Administration"). */
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijklmnop";
 export const TEST_POLICY = {
   idleTimeout: 30 * MINUTE,
   absoluteTimeout: 8 * HOUR,
@@ -33,9 +62,17 @@ export const TEST_POLICY = {
   maxSessionsPerUser: 3,
 };
 // Cheap argon2id parameters: the tests exercise the flow, not the hash's cost.
-export const TEST_HASHER = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });
+export const TEST_HASHER_COSTS = { memoryCost: 1024, timeCost: 1 };
+export const TEST_HASHER = createPasswordHasher(TEST_HASHER_COSTS);
 
-export async function startTarget(host: Host): Promise<ApiTarget> {
+export interface TargetOptions {
+  /** The admin API's token; null leaves the admin API off. Default TEST_ADMIN_TOKEN. */
+  adminToken?: string | null;
+}
+
+export async function startTarget(host: Host, options: TargetOptions = {}): Promise<ApiTarget> {
+  if (typeof host !== "function") return startRemoteTarget(host, options);
+  const { adminToken = TEST_ADMIN_TOKEN } = options;
   const dir = mkdtempSync(join(tmpdir(), "stint-api-"));
   const dbPath = join(dir, "stint.db");
   const clock = new FakeClock();
@@ -58,12 +95,14 @@ export async function startTarget(host: Host): Promise<ApiTarget> {
       accounts: createAccounts({ users: sqliteUserStore({ database: database! }), hasher: TEST_HASHER, clock }),
       auditLog: logger,
       heartbeatMs: 500,
+      ...(adminToken === null ? {} : { adminToken }),
     });
   };
 
   let stint = await open();
   let served = await host(stint);
   const target: ApiTarget = {
+    storeKind: "sqlite",
     baseUrl: served.baseUrl,
     fetch: (request) => served.fetch(request),
     clock,
@@ -85,8 +124,29 @@ export async function startTarget(host: Host): Promise<ApiTarget> {
   return target;
 }
 
+async function startRemoteTarget(host: RemoteHost, options: TargetOptions): Promise<ApiTarget> {
+  const clock = new FakeClock();
+  const logLines: string[] = [];
+  const { adminToken = TEST_ADMIN_TOKEN } = options;
+  const served = await host.start({ clock, logLines, adminToken });
+  const elsewhere = () => new Error(`The Stint runs in ${host.runtime}, not in this process.`);
+  return {
+    storeKind: host.store,
+    baseUrl: served.baseUrl,
+    fetch: served.fetch,
+    clock,
+    logLines,
+    dbPath: "",
+    get stint(): Stint {
+      throw elsewhere();
+    },
+    restart: () => Promise.reject(elsewhere()),
+    close: () => served.close(),
+  };
+}
+
 /** The bare `(Request) => Promise<Response>` handler, no sockets. */
-export const fetchHost: Host = async (stint) => ({
+export const fetchHost: LocalHost = async (stint) => ({
   baseUrl: "http://stint.test",
   fetch: (request) => stint.handler(request, { ip: "203.0.113.7" }),
   close: () => stint.close(),

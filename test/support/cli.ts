@@ -5,11 +5,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 /**
  * The real `stint` command line, spawned as a user would run it: `node --import tsx
- * src/cli/main.ts …` so it works before a build, in a directory of the test's choosing.
+ * src/cli/main.ts …` so it works before a build, in a directory of the test's choosing; or,
+ * with `built: true`, the built `dist/cli/main.js` that `npm test` builds first (what the
+ * package ships, and faster to start).
  */
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+const builtMain = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 // Resolved here, not from the child's cwd (a temp dir without node_modules).
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
@@ -19,6 +22,8 @@ export interface CliOptions {
   cwd: string;
   /** Added to a clean environment (no STINT_*, PORT or NODE_ENV from the test runner). */
   env?: Record<string, string>;
+  /** Run dist/cli/main.js (`npm run build` first) instead of the sources through tsx. */
+  built?: boolean;
 }
 
 export interface CliResult {
@@ -38,7 +43,9 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 export function spawnCli(args: string[], options: CliOptions): ChildProcess {
-  return spawn(process.execPath, ["--import", tsx, main, ...args], {
+  if (options.built && !existsSync(builtMain)) throw new Error(`No ${builtMain}: run \`npm run build\` first.`);
+  const entry = options.built ? [builtMain] : ["--import", tsx, main];
+  return spawn(process.execPath, [...entry, ...args], {
     cwd: options.cwd,
     env: cleanEnv(options.env),
     stdio: ["ignore", "pipe", "pipe"],

@@ -20,15 +20,22 @@ export interface EventStreamReader {
   close(): void;
 }
 
+/**
+ * Opens the event stream of the session named by `headers` (a cookie, or a bearer token in
+ * `authorization`), through `send` (global fetch by default; a bare handler works too).
+ */
 export async function openEventStream(
   baseUrl: string,
-  headers: { cookie: string; userAgent?: string },
+  headers: { cookie?: string; authorization?: string; userAgent?: string },
+  send: (request: Request) => Promise<Response> = (request) => fetch(request),
 ): Promise<EventStreamReader> {
   const abort = new AbortController();
-  const response = await fetch(new URL("/api/session/events", baseUrl), {
-    headers: { cookie: headers.cookie, accept: "text/event-stream", "user-agent": headers.userAgent ?? "test" },
-    signal: abort.signal,
-  });
+  const requestHeaders = new Headers({ accept: "text/event-stream", "user-agent": headers.userAgent ?? "test" });
+  if (headers.cookie) requestHeaders.set("cookie", headers.cookie);
+  if (headers.authorization) requestHeaders.set("authorization", headers.authorization);
+  const response = await send(
+    new Request(new URL("/api/session/events", baseUrl), { headers: requestHeaders, signal: abort.signal }),
+  );
   const events: SeenEvent[] = [];
   const waiters = new Set<() => void>();
   const notify = () => {

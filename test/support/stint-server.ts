@@ -1,8 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
-import type { Store } from "stint";
-import { createStint, type Stint } from "stint";
-import { createAccounts, createPasswordHasher, sqliteUserStore } from "stint/accounts";
-import { serve } from "stint/adapters/node";
+import { createStint, type PolicyOptions, type Stint, type Store } from "stint";
+import { type AccountsOptions, createAccounts, createPasswordHasher, sqliteUserStore } from "stint/accounts";
+import { serve, type TrustProxy } from "stint/adapters/node";
 import { openStoreUrl } from "../../src/stores/from-url.js";
 import { openDatabase } from "../../src/stores/sqlite-schema.js";
 import { TEST_SECRET } from "./api-target.js";
@@ -23,6 +22,12 @@ export interface StintServerOptions {
   /** Wraps the store before Stint sees it (e.g. the memory fallback). */
   wrapStore?: (store: Store) => Store;
   heartbeatMs?: number;
+  /** Timeouts and limits (createStint's policy options), e.g. `maxSessionsPerUser`. */
+  policy?: PolicyOptions;
+  /** Failed-login limits of the demo accounts (defaults: API.md's). */
+  accountLimits?: AccountsOptions["limits"];
+  /** Believe X-Forwarded-For from this many proxies (tests choose their client's address). */
+  trustProxy?: TrustProxy;
 }
 
 /** A Stint served over real node:http on a free port, like one worker of `stint serve`. */
@@ -42,10 +47,20 @@ export async function startStintServer(options: StintServerOptions): Promise<Sti
     store: options.wrapStore ? options.wrapStore(store) : store,
     secret: TEST_SECRET,
     storeTimeoutMs: options.storeTimeoutMs,
-    accounts: createAccounts({ users: sqliteUserStore({ database: users }), hasher: cheapHasher }),
+    accounts: createAccounts({
+      users: sqliteUserStore({ database: users }),
+      hasher: cheapHasher,
+      limits: options.accountLimits,
+    }),
     heartbeatMs: options.heartbeatMs,
+    ...options.policy,
   });
-  const running = await serve(stint, { port: 0, host: "127.0.0.1", shutdownTimeoutMs: 2_000 });
+  const running = await serve(stint, {
+    port: 0,
+    host: "127.0.0.1",
+    shutdownTimeoutMs: 2_000,
+    trustProxy: options.trustProxy,
+  });
   return {
     stint,
     url: running.url,

@@ -74,7 +74,8 @@ describe.skipIf(!inject("databaseUrl"))("postgresStore on a real server", () => 
       await server.stop();
       const started = Date.now();
       await expect(store.get(record.id, now)).rejects.toBeInstanceOf(StoreUnavailableError);
-      expect(Date.now() - started).toBeLessThan(2_500);
+      // Failed, not hung until the server came back (generous: a loaded machine is slow).
+      expect(Date.now() - started).toBeLessThan(8_000);
       expect((await store.health()).ok).toBe(false);
 
       await server.start();

@@ -1,6 +1,6 @@
 import { deleteExpiredInBatches } from "../../core/cleanup.js";
 import { scanAll } from "../../stores/scan-all.js";
-import { type FlagSpec, readFlags, stringFlag } from "../args.js";
+import { type Command, type FlagSpec, readFlags, storeUrlFlag } from "../args.js";
 import { DEFAULT_STORE_URL, openBackend } from "../context.js";
 
 export const storeFlags: Record<string, FlagSpec> = {
@@ -11,19 +11,19 @@ export const storeFlags: Record<string, FlagSpec> = {
 /** `stint cleanup`: delete expired sessions now, in bounded batches. */
 export async function cleanupCommand(argv: string[], out: (line: string) => void = console.log): Promise<void> {
   const { flags } = readFlags(argv, storeFlags);
-  const backend = await openBackend(stringFlag(flags, "store") ?? DEFAULT_STORE_URL);
+  const backend = await openBackend(storeUrlFlag(flags, "store") ?? DEFAULT_STORE_URL);
   try {
     const deleted = await deleteExpiredInBatches(backend.store, () => Date.now());
     out(`Deleted ${deleted} expired session${deleted === 1 ? "" : "s"}.`);
   } finally {
-    await backend.store.close();
+    await backend.close();
   }
 }
 
 /** `stint stats`: seed 004's session statistics, from the store. */
 export async function statsCommand(argv: string[], out: (line: string) => void = console.log): Promise<void> {
   const { flags } = readFlags(argv, storeFlags);
-  const backend = await openBackend(stringFlag(flags, "store") ?? DEFAULT_STORE_URL);
+  const backend = await openBackend(storeUrlFlag(flags, "store") ?? DEFAULT_STORE_URL);
   try {
     const now = Date.now();
     const health = await backend.store.health();
@@ -56,6 +56,25 @@ export async function statsCommand(argv: string[], out: (line: string) => void =
     );
     out(`users        ${users.size} with sessions, ${stats.users.registered} registered`);
   } finally {
-    await backend.store.close();
+    await backend.close();
   }
 }
+
+export const cleanupCli: Command = {
+  usage: `Usage: stint cleanup [--store URL]
+
+Deletes expired sessions now, in bounded batches (a running server does it every 10 minutes).
+
+  --store URL   the session store (env STINT_STORE; default ${DEFAULT_STORE_URL})`,
+  run: (argv) => cleanupCommand(argv),
+};
+
+export const statsCli: Command = {
+  usage: `Usage: stint stats [--store URL] [--json]
+
+Counts live sessions (signed in, anonymous, remembered) and users, and checks the store.
+
+  --store URL   the session store (env STINT_STORE; default ${DEFAULT_STORE_URL})
+  --json        print JSON instead of text`,
+  run: (argv) => statsCommand(argv),
+};

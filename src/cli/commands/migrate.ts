@@ -1,6 +1,6 @@
 import { openStoreUrl, redact } from "../../stores/from-url.js";
 import { migrateSessions } from "../../stores/migrate.js";
-import { type FlagSpec, readFlags, stringFlag, UsageError } from "../args.js";
+import { type Command, type FlagSpec, readFlags, storeUrlFlag, stringFlag, UsageError } from "../args.js";
 import { storeUrlOptions } from "../context.js";
 import { duration, number, type ProgressOutput, progress, terminalOutput } from "../progress.js";
 
@@ -21,8 +21,8 @@ export async function migrateCommand(
   const sink: ProgressOutput = typeof output === "function" ? { line: output } : output;
   const out = sink.line;
   const { flags } = readFlags(argv, migrateFlags);
-  const fromUrl = stringFlag(flags, "from");
-  const toUrl = stringFlag(flags, "to");
+  const fromUrl = storeUrlFlag(flags, "from");
+  const toUrl = storeUrlFlag(flags, "to");
   if (!fromUrl || !toUrl) throw new UsageError("Give both --from URL and --to URL.");
   // Only the stores: migration never touches the demo's users.
   const from = { ...(await openStoreUrl(fromUrl, storeUrlOptions())), label: redact(fromUrl) };
@@ -67,3 +67,18 @@ export async function migrateCommand(
     await Promise.all([from.store.close(), to.store.close()]);
   }
 }
+
+export const migrateCli: Command = {
+  usage: `Usage: stint migrate --from URL --to URL [--after ID]
+
+Copies every live session from one store to another, reads each back and compares it;
+sessions already in the target are kept. Safe to run again, or to resume with --after.
+Shows progress (sessions copied, rate, time left) and ends with a summary. From redis://
+to redis+cluster://, sessions spread over the cluster's masters (STINT_SHARD_KEY: the
+servers' shard key).
+
+  --from URL    the store to copy from (sqlite:…, redis://…, redis+cluster://…, postgres://…, file:…)
+  --to URL      the store to copy into
+  --after ID    start after this session id (resume an interrupted run)`,
+  run: (argv) => migrateCommand(argv),
+};

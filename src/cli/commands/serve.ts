@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import pino from "pino";
 import { createStint } from "../../app/stint.js";
 import { createAccounts } from "../../auth/accounts.js";
@@ -9,7 +10,19 @@ import { serve } from "../../http/adapters/node.js";
 import { fallbackStore } from "../../stores/fallback.js";
 import { sharesAcrossProcesses } from "../../stores/from-url.js";
 import { guardStore } from "../../stores/guard.js";
-import { durationFlag, type FlagSpec, type Flags, integerFlag, readFlags, stringFlag, UsageError } from "../args.js";
+import { createPrivateFile } from "../../stores/private-file.js";
+import {
+  type Command,
+  durationFlag,
+  type FlagSpec,
+  type Flags,
+  hopsFlag,
+  integerFlag,
+  readFlags,
+  storeUrlFlag,
+  stringFlag,
+  UsageError,
+} from "../args.js";
 import { DEFAULT_STORE_URL, openBackend } from "../context.js";
 import { resolveSecret } from "../secret.js";
 
@@ -26,13 +39,14 @@ export const serveFlags: Record<string, FlagSpec> = {
   "allowed-origin": { type: "string", env: "STINT_ALLOWED_ORIGIN", multiple: true },
   workers: { type: "string", env: "STINT_WORKERS", default: "1" },
   "bind-user-agent": { type: "boolean", env: "STINT_BIND_USER_AGENT" },
-  "trust-proxy": { type: "boolean", env: "STINT_TRUST_PROXY" },
+  "trust-proxy": { type: "string", env: "STINT_TRUST_PROXY", implicit: "1" },
   "audit-log": { type: "string", env: "STINT_AUDIT_LOG" },
   "data-dir": { type: "string", env: "STINT_DATA_DIR", default: "./data" },
   "store-fallback": { type: "string", env: "STINT_STORE_FALLBACK" },
   "cookie-name": { type: "string", env: "STINT_COOKIE_NAME" },
   "cookie-domain": { type: "string", env: "STINT_COOKIE_DOMAIN" },
   "same-site": { type: "string", env: "STINT_SAME_SITE" },
+  "admin-token": { type: "string", env: "STINT_ADMIN_TOKEN" },
 };
 
 /** Every store call is bounded: past this, 503 instead of a hang. */
@@ -43,7 +57,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const { flags } = readFlags(argv, serveFlags);
   const production = process.env.NODE_ENV === "production";
   const dataDir = stringFlag(flags, "data-dir") ?? "./data";
-  const storeUrl = stringFlag(flags, "store") ?? DEFAULT_STORE_URL;
+  const storeUrl = storeUrlFlag(flags, "store") ?? DEFAULT_STORE_URL;
   const workers = integerFlag(flags, "workers") ?? 1;
   // Every flag is checked here, before anything is created or forked: a bad value is one usage
   // error from this process, not a failure in each worker (which the primary would restart).
@@ -66,7 +80,8 @@ function readSettings(flags: Flags) {
   const fallback = stringFlag(flags, "store-fallback");
   if (fallback !== undefined && fallback !== "memory") throw new UsageError('--store-fallback accepts only "memory".');
   return {
-    port: integerFlag(flags, "port", 0) ?? 3000,
+    port: integerFlag(flags, "port", 0, 65_535) ?? 3000,
+    trustProxy: hopsFlag(flags, "trust-proxy"),
     host: stringFlag(flags, "host") ?? "127.0.0.1",
     fallback,
     idleTimeout: durationFlag(flags, "idle-timeout"),
@@ -145,9 +160,14 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
   const { port, host, fallback } = settings;
   const backend = await openBackend(config.storeUrl, { dataDir: config.dataDir });
   const auditPath = stringFlag(flags, "audit-log") ?? join(config.dataDir, "audit.log");
+  if (auditPath !== "-") {
+    mkdirSync(dirname(resolve(auditPath)), { recursive: true, mode: 0o700 });
+    // It names users, addresses and devices: 0600 wherever it is.
+    createPrivateFile(auditPath);
+  }
   const auditLog = pino(
     { base: null, timestamp: pino.stdTimeFunctions.isoTime },
-    auditPath === "-" ? pino.destination(1) : pino.destination({ dest: auditPath, mkdir: true, sync: false }),
+    auditPath === "-" ? pino.destination(1) : pino.destination({ dest: auditPath, sync: false }),
   );
   const releaseBackend = () => backend.store.close();
   const stint = await startOrRelease(releaseBackend, () =>
@@ -165,9 +185,10 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
       fingerprint: { bindUserAgent: flags["bind-user-agent"] === true },
       accounts: createAccounts({ users: backend.users }),
       auditLog,
+      adminToken: stringFlag(flags, "admin-token"),
     }),
   );
-  const trustProxy = flags["trust-proxy"] === true;
+  const { trustProxy } = settings;
   const running = await startOrRelease(stint.close, () =>
     serve(stint, { port, host, trustProxy, fallback: demoListener(stint, { trustProxy }) }),
   );
@@ -195,3 +216,30 @@ async function startOrRelease<T>(release: () => Promise<unknown>, step: () => T 
     throw error;
   }
 }
+
+export const serveCli: Command = {
+  usage: `Usage: stint serve [flags]
+
+Serves the API and the demo app on node:http until SIGINT or SIGTERM.
+
+  --port N                    (env PORT; default 3000; 0 picks a free port)
+  --host H                    (env HOST; default 127.0.0.1)
+  --store URL                 memory:, sqlite:PATH, file:DIR, redis://…, postgres://…
+                              (env STINT_STORE; default ${DEFAULT_STORE_URL})
+  --store-fallback memory     serve new sessions from memory while the store is down
+  --secret S                  one or more comma-separated secrets, the first signs
+                              (env STINT_SECRET; default: created once in DATA_DIR/secret)
+  --idle-timeout 24h          --absolute-timeout 7d          --remember-timeout 30d
+  --max-sessions-per-user N   sign out a user's oldest session past N
+  --secure                    secure cookies (always with NODE_ENV=production)
+  --allowed-origin URL        another origin allowed to send unsafe requests (repeatable)
+  --workers N                 N processes (needs redis://… or postgres://…)
+  --trust-proxy [HOPS]        believe X-Forwarded-For from HOPS proxies you run (default 1):
+                              the address HOPS entries from the right
+  --bind-user-agent           end a session whose User-Agent changes
+  --audit-log PATH|-          (default DATA_DIR/audit.log; - for stdout)
+  --data-dir DIR              (env STINT_DATA_DIR; default ./data)
+
+Durations: 90, 90s, 30m, 24h, 7d. Every flag also reads an environment variable.`,
+  run: (argv) => serveCommand(argv),
+};

@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
+import { createStint, type Stint } from "../../app/stint.js";
 import { scanAll } from "../../stores/scan-all.js";
 import type { SessionRecord } from "../../stores/store.js";
-import { type FlagSpec, readFlags, stringFlag, UsageError } from "../args.js";
+import { type Command, type FlagSpec, readFlags, storeUrlFlag, stringFlag, UsageError } from "../args.js";
 import { DEFAULT_STORE_URL, type OpenedBackend, openBackend } from "../context.js";
 
 export const sessionsFlags: Record<string, FlagSpec> = {
@@ -13,15 +15,32 @@ export const sessionsFlags: Record<string, FlagSpec> = {
 /** `stint sessions list [--user NAME]` and `stint sessions revoke (ID | --user NAME | --all)`. */
 export async function sessionsCommand(argv: string[], out: (line: string) => void = console.log): Promise<void> {
   const [action, ...rest] = argv;
-  const { flags, positionals } = readFlags(rest, sessionsFlags);
-  const backend = await openBackend(stringFlag(flags, "store") ?? DEFAULT_STORE_URL);
+  if (action !== "list" && action !== "revoke") {
+    throw new UsageError(action === undefined ? "Say list or revoke." : `Unknown action ${JSON.stringify(action)}.`);
+  }
+  const { flags, positionals } = readFlags(rest, sessionsFlags, { maxPositionals: action === "revoke" ? 1 : 0 });
+  const backend = await openBackend(storeUrlFlag(flags, "store") ?? DEFAULT_STORE_URL);
+  if (action === "list") {
+    try {
+      await list(backend, stringFlag(flags, "user"), flags.json === true, out);
+    } finally {
+      await backend.close();
+    }
+    return;
+  }
+  // Revocations go through Stint itself, so their events travel over the store's own channel
+  // (Redis pub/sub, PostgreSQL NOTIFY) and end open tabs on running servers at once, as a
+  // revocation over HTTP does. No cookie is ever issued here: a throwaway secret serves.
+  const stint = createStint({
+    store: backend.store,
+    secret: randomBytes(32).toString("base64url"),
+    cleanupInterval: 0,
+  });
   try {
-    if (action === "list") await list(backend, stringFlag(flags, "user"), flags.json === true, out);
-    else if (action === "revoke")
-      await revoke(backend, positionals[0], stringFlag(flags, "user"), flags.all === true, out);
-    else throw new UsageError('Use "stint sessions list" or "stint sessions revoke".');
+    await revoke(stint, backend, positionals[0], stringFlag(flags, "user"), flags.all === true, out);
   } finally {
-    await backend.store.close();
+    // Closes the store too, after the events are sent.
+    await stint.close();
   }
 }
 
@@ -65,6 +84,7 @@ async function list(backend: OpenedBackend, username: string | undefined, json: 
 }
 
 async function revoke(
+  stint: Stint,
   backend: OpenedBackend,
   id: string | undefined,
   username: string | undefined,
@@ -75,15 +95,15 @@ async function revoke(
   if (chosen !== 1) throw new UsageError("Give exactly one of: a session id, --user NAME, or --all.");
   let revoked = 0;
   if (id !== undefined) {
-    revoked = (await backend.store.delete(id)) ? 1 : 0;
+    revoked = (await stint.sessions.revoke(id)) ? 1 : 0;
     if (revoked === 0) throw new UsageError(`No live session with id ${JSON.stringify(id)}.`);
   } else if (username !== undefined) {
-    revoked = (await backend.store.deleteByUser(await userIdOf(backend, username))).length;
+    revoked = (await stint.sessions.revokeUser(await userIdOf(backend, username))).length;
   } else {
     // Collect first, then delete: deleting while paging would skip records.
     const ids = [];
     for await (const record of scanAll(backend.store)) ids.push(record.id);
-    for (const sessionId of ids) if (await backend.store.delete(sessionId)) revoked++;
+    for (const sessionId of ids) if (await stint.sessions.revoke(sessionId)) revoked++;
   }
   out(`Revoked ${revoked} session${revoked === 1 ? "" : "s"}.`);
 }
@@ -93,3 +113,17 @@ async function collect(records: AsyncIterable<SessionRecord>): Promise<SessionRe
   for await (const record of records) all.push(record);
   return all;
 }
+
+export const sessionsCli: Command = {
+  usage: `Usage: stint sessions list [--user NAME] [--store URL] [--json]
+       stint sessions revoke (ID | --user NAME | --all) [--store URL]
+
+list     every live session, or only NAME's, newest first
+revoke   one session by id, every session of NAME, or every session
+
+  --user NAME   a user of the demo accounts
+  --all         (revoke) every live session
+  --store URL   the session store (env STINT_STORE; default ${DEFAULT_STORE_URL})
+  --json        (list) print JSON instead of a table`,
+  run: (argv) => sessionsCommand(argv),
+};

@@ -15,6 +15,7 @@ export const SessionContext = createContext<SessionClient<SessionState> | null>(
  */
 export function useSessionClient<State extends SessionState = SessionState>(): SessionClient<State> {
   const client = useContext(SessionContext);
-  if (!client) throw new Error("stint: useSession and useSessionState need a <SessionProvider> above them");
+  if (!client)
+    throw new Error("stint: useSession, useSessionState and useUserState need a <SessionProvider> above them");
   return client as unknown as SessionClient<State>;
 }

@@ -28,6 +28,8 @@ export interface DashboardView {
   csrfToken: string;
   preferences: Preferences;
   stateVersion: number;
+  /** The user's state's version (0: never written). */
+  userStateVersion: number;
   error?: string;
   notice?: string;
 }
@@ -89,15 +91,32 @@ ${banners({ error: view.error, notice: view.notice })}
     <a class="link-arrow small" href="/devices">See every device you're signed in on</a>
   </section>
 
-  <section class="card" aria-labelledby="prefs-title">
-    <h2 id="prefs-title">Workspace &amp; preferences</h2>
-    <p class="muted">Kept in the session's state, so every tab follows.</p>
-    <form class="stack" method="post" action="/state" data-stint="preferences">
+  <section class="card" aria-labelledby="workspace-title">
+    <h2 id="workspace-title">Workspace</h2>
+    <p class="muted">Kept in this session's state: every tab of this browser follows.</p>
+    <form class="stack" method="post" action="/state" data-stint="workspace-form">
       ${csrfField(csrfToken)}
       <div class="field">
         <label for="workspace">Workspace</label>
         <select id="workspace" name="workspace">${options(workspaces, prefs.workspace)}</select>
       </div>
+      <div class="field">
+        <label for="notes">Notes</label>
+        <textarea id="notes" name="notes" rows="2" maxlength="${NOTES_MAX_LENGTH}" placeholder="Anything to keep with this session">${prefs.notes}</textarea>
+      </div>
+      <div class="form-footer">
+        <button type="submit" class="button" data-stint="save-workspace">Save</button>
+        <span class="muted small" data-stint="save-status"></span>
+        <span class="meta push">State version <span data-stint="state-version">${view.stateVersion}</span></span>
+      </div>
+    </form>
+  </section>
+
+  <section class="card" aria-labelledby="prefs-title">
+    <h2 id="prefs-title">Preferences</h2>
+    <p class="muted">Kept with your account: they follow you to every device.</p>
+    <form class="stack" method="post" action="/preferences" data-stint="preferences">
+      ${csrfField(csrfToken)}
       <fieldset class="field">
         <legend>Theme</legend>
         <div class="segmented">${themes.map(
@@ -109,14 +128,10 @@ ${banners({ error: view.error, notice: view.notice })}
         <label for="language">Language</label>
         <select id="language" name="language">${options(languages, prefs.language)}</select>
       </div>
-      <div class="field">
-        <label for="notes">Notes</label>
-        <textarea id="notes" name="notes" rows="2" maxlength="${NOTES_MAX_LENGTH}" placeholder="Anything to keep with this session">${prefs.notes}</textarea>
-      </div>
       <div class="form-footer">
         <button type="submit" class="button" data-stint="save-preferences">Save preferences</button>
-        <span class="muted small" data-stint="save-status"></span>
-        <span class="meta push">State version <span data-stint="state-version">${view.stateVersion}</span></span>
+        <span class="muted small" data-stint="preferences-status"></span>
+        <span class="meta push">Version <span data-stint="user-state-version">${view.userStateVersion}</span></span>
       </div>
     </form>
   </section>

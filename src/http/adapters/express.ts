@@ -12,7 +12,13 @@ import type { JsonObject } from "../../stores/store.js";
 import { isStintPath } from "../handler.js";
 import type { StintHost } from "../host.js";
 import { errorResponse } from "../json.js";
-import { requestOrigin, requestUrl, sendWebResponse, toWebRequest } from "./node.js";
+import {
+  keepEarlierCookies,
+  refusedMethodAnswer,
+  requestOrigin,
+  sendWebResponse,
+  toWebRequestAfterParser,
+} from "./node.js";
 import { commitBeforeEnd, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type `req.session`: `declare module "stint/adapters/express" { interface StintSessionData { cart: string[] } }`. */
@@ -52,20 +58,28 @@ const owners = sessionOwners<ExpressRequest>("mount stintExpress(stint) before t
 export function stintExpress<Data extends JsonObject>(stint: StintHost<Data>): [RequestHandler, ErrorRequestHandler] {
   const host = stint as unknown as StintHost<JsonObject>;
   const serveApi = async (req: ExpressRequest, res: ExpressResponse, body?: string | Uint8Array<ArrayBuffer>) => {
+    const refused = refusedMethodAnswer(req);
+    if (refused) return sendWebResponse(refused, res);
     const abort = new AbortController();
     // A client that goes away aborts the request: open event streams end and clean up.
     res.on("close", () => abort.abort());
-    const answer = await stint.handler(toStintRequest(req, abort.signal, body), { ip: req.ip ?? null });
-    // writeHead would replace a Set-Cookie set earlier in the chain: keep both.
-    const earlier = res.getHeader("set-cookie");
-    if (earlier !== undefined) for (const line of [earlier].flat()) answer.headers.append("set-cookie", String(line));
-    await sendWebResponse(answer, res);
+    const request = toWebRequestAfterParser(req, abort.signal, {
+      origin: requestOrigin(req, { secure: req.protocol === "https" }),
+      target: req.originalUrl,
+      body: body ?? req.body,
+      form: Boolean(req.is("application/x-www-form-urlencoded")),
+    });
+    const answer = await stint.handler(request, { ip: req.ip ?? null });
+    await sendWebResponse(keepEarlierCookies(answer, res), res);
   };
 
   return [
     async function stintMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
       if (isStintPath(req.path)) return serveApi(req, res);
-      req.session = (await stint.load(req.headers.cookie, new ExpressClient(req))) as StintSession<JsonObject>;
+      req.session = (await stint.load(
+        { cookie: req.headers.cookie, authorization: req.headers.authorization },
+        new ExpressClient(req),
+      )) as StintSession<JsonObject>;
       owners.set(req, host);
       commitBeforeEnd(host, req.session as StintSession<JsonObject>, res, sendWebResponse);
       next();
@@ -134,36 +148,4 @@ export function requireCsrf(): RequestHandler {
 function answerOr(res: ExpressResponse, next: NextFunction, refused: Response | null): void {
   if (refused) void sendWebResponse(refused, res);
   else next();
-}
-
-/**
- * The Web Request for Stint. When a body parser already consumed the stream, its result is
- * turned back into a body of the same type: JSON re-serialised, a form re-encoded.
- */
-function toStintRequest(req: ExpressRequest, signal: AbortSignal, raw?: string | Uint8Array<ArrayBuffer>): Request {
-  const body = raw ?? parsedBody(req);
-  const origin = requestOrigin(req, { secure: req.protocol === "https" });
-  if (body === undefined && !req.readableDidRead) return toWebRequest(req, signal, origin);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === "string" && name !== "content-length" && name !== "transfer-encoding") {
-      headers.set(name, value);
-    }
-  }
-  const url = requestUrl(origin, req.originalUrl);
-  const bodyless = req.method === "GET" || req.method === "HEAD";
-  return new Request(url, { method: req.method, headers, signal, body: bodyless ? undefined : body });
-}
-
-function parsedBody(req: ExpressRequest): string | Uint8Array<ArrayBuffer> | undefined {
-  const body: unknown = req.body;
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === "string") return body;
-  if (body instanceof Uint8Array) return new Uint8Array(body);
-  if (!req.is("application/x-www-form-urlencoded")) return JSON.stringify(body);
-  const form = new URLSearchParams();
-  for (const [name, value] of Object.entries(body)) {
-    for (const item of [value].flat()) if (typeof item === "string") form.append(name, item);
-  }
-  return form.toString();
 }

@@ -3,7 +3,7 @@ import type { Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import { isStintPath } from "../handler.js";
 import type { StintHost } from "../host.js";
-import { requestOrigin, toWebRequest } from "./node.js";
+import { refusedMethodAnswer, requestOrigin, toWebRequest } from "./node.js";
 import { commitAfterRoute, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type `request.session`: `declare module "stint/adapters/fastify" { interface StintSessionData { cart: string[] } }`. */
@@ -45,10 +45,13 @@ async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOpti
   fastify.decorateRequest("session", null as unknown as StintSession<StintSessionData>);
   fastify.addHook("onRequest", async (request) => {
     if (isStintPath(request.url.split("?", 1)[0] ?? "/")) return;
-    request.session = await stint.load(request.headers.cookie, {
-      ip: request.ip,
-      userAgent: request.headers["user-agent"],
-    });
+    request.session = await stint.load(
+      { cookie: request.headers.cookie, authorization: request.headers.authorization },
+      {
+        ip: request.ip,
+        userAgent: request.headers["user-agent"],
+      },
+    );
     owners.set(request, stint as unknown as StintHost<JsonObject>);
   });
   fastify.addHook("onSend", async (request, reply, payload) => {
@@ -69,6 +72,8 @@ async function stintPlugin(fastify: FastifyInstance, { stint }: StintFastifyOpti
     api.removeAllContentTypeParsers();
     api.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
     const serveApi = async (request: FastifyRequest, reply: FastifyReply) => {
+      const refused = refusedMethodAnswer(request.raw);
+      if (refused) return reply.send(refused);
       const abort = new AbortController();
       streams.add(abort);
       // A client that goes away aborts the request: open event streams end and clean up.

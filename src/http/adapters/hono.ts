@@ -4,7 +4,7 @@ import type { Session as StintSession } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
 import { isStintPath } from "../handler.js";
 import type { StintHost } from "../host.js";
-import { commitAfterRoute, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
+import { commitWebAnswer, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type the session: `declare module "stint/adapters/hono" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}
@@ -44,22 +44,16 @@ export function stintHono<Data extends JsonObject>(
   return async function stintMiddleware(c, next) {
     const ip = getConnInfo?.(c).remote.address ?? null;
     if (isStintPath(c.req.path)) return stint.handler(await unreadRequest(c), { ip });
-    const session = await stint.load(c.req.header("cookie"), { ip, userAgent: c.req.header("user-agent") });
+    const session = await stint.load(
+      { cookie: c.req.header("cookie"), authorization: c.req.header("authorization") },
+      { ip, userAgent: c.req.header("user-agent") },
+    );
     c.set("session", session);
     owners.set(c, stint as unknown as StintHost<JsonObject>);
     await next();
     if (c.error) return;
-    const outcome = await commitAfterRoute(owners.get(c), session as StintSession<JsonObject>, c.res.status);
-    if ("failure" in outcome) {
-      c.res = undefined;
-      c.res = outcome.failure;
-      return;
-    }
-    const { cookies } = outcome;
-    if (cookies.length === 0) return;
-    // A copy: the handler's Response may have immutable headers (one from fetch(), say).
-    const answer = new Response(c.res.body, c.res);
-    for (const cookie of cookies) answer.headers.append("set-cookie", cookie);
+    const answer = await commitWebAnswer(owners.get(c), session as StintSession<JsonObject>, c.res);
+    if (answer === c.res) return;
     // Unset first: assigning over a response merges its Set-Cookie headers over these.
     c.res = undefined;
     c.res = answer;
@@ -79,7 +73,7 @@ export function requireSession(options: { authenticated?: boolean } = {}): Middl
 export function requireCsrf(): MiddlewareHandler<StintEnv> {
   return async function requireCsrfGuard(c, next) {
     const stint = owners.get(c);
-    const headerToken = c.req.header("x-csrf-token") ?? c.req.header("x-csrftoken");
+    const headerToken = c.req.header("x-csrf-token") || c.req.header("x-csrftoken");
     const refused = csrfRefusal(stint, c.get("session") as StintSession<JsonObject>, {
       method: c.req.method,
       origin: new URL(c.req.url).origin,

@@ -1,27 +1,60 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
-import { createServer } from "node:http";
-import type { Socket } from "node:net";
+import { createServer, STATUS_CODES } from "node:http";
+import { isIP, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { CommitOptions } from "../../core/manager.js";
 import type { ClientContext, Session } from "../../core/session.js";
 import type { JsonObject } from "../../stores/store.js";
-import { isStintPath } from "../handler.js";
+import { isStintPath, unroutableAnswer } from "../handler.js";
 import type { StintHost } from "../host.js";
+import { MAX_JSON_DEPTH } from "../json.js";
 import { appendSetCookie, commitBeforeEnd } from "./shared.js";
 
+/**
+ * How many proxies you run in front of the server: their `X-Forwarded-*` headers are believed
+ * that many hops from the right. `true` is one proxy; `false` (default) believes none. Never
+ * set it without such a proxy: clients could then write their own address.
+ */
+export type TrustProxy = boolean | number;
+
 export interface NodeAdapterOptions {
-  /** Take the client address from the first `X-Forwarded-For` entry (only behind a proxy you run). */
-  trustProxy?: boolean;
+  /** Believe `X-Forwarded-For` (and -Proto, -Host) from this many proxies you run. */
+  trustProxy?: TrustProxy;
   /** Answers requests outside Stint's routes (the app); 404 when absent. */
   fallback?: RequestListener;
 }
 
-/** The client of a node:http request. */
-export function clientOf(request: IncomingMessage, trustProxy = false): ClientContext {
-  const forwarded = trustProxy ? request.headers["x-forwarded-for"] : undefined;
-  const first = typeof forwarded === "string" ? forwarded.split(",")[0]?.trim() : undefined;
-  return { ip: first || request.socket.remoteAddress || null, userAgent: request.headers["user-agent"] ?? null };
+/** The number of trusted proxy hops of a `trustProxy` option (a bad number is an error). */
+export function proxyHops(trustProxy: TrustProxy | undefined): number {
+  if (trustProxy === undefined || trustProxy === false) return 0;
+  if (trustProxy === true) return 1;
+  if (!Number.isSafeInteger(trustProxy) || trustProxy < 0) {
+    throw new TypeError(`trustProxy must be a boolean or a whole number of proxies, got ${trustProxy}.`);
+  }
+  return trustProxy;
+}
+
+/**
+ * The entry of a comma-separated `X-Forwarded-*` header written `hops` proxies from the right.
+ * Each proxy appends what it saw, so only the rightmost entries come from proxies you run;
+ * the leftmost is whatever the client wrote. With fewer entries than hops, the leftmost there is.
+ */
+function forwarded(request: IncomingMessage, name: string, hops: number): string | undefined {
+  if (hops === 0) return undefined;
+  const value = request.headers[name];
+  const joined = Array.isArray(value) ? value.join(",") : value;
+  if (!joined) return undefined;
+  const entries = joined.split(",");
+  return entries[Math.max(0, entries.length - hops)]?.trim() || undefined;
+}
+
+/** The client of a node:http request: its socket's address, or a trusted proxy's word for it. */
+export function clientOf(request: IncomingMessage, trustProxy: TrustProxy = false): ClientContext {
+  const claimed = forwarded(request, "x-forwarded-for", proxyHops(trustProxy));
+  // Only an address is kept: it is shown in the device list and counted by the limits.
+  const ip = claimed && isIP(claimed) ? claimed : request.socket.remoteAddress || null;
+  return { ip, userAgent: request.headers["user-agent"] ?? null };
 }
 
 /**
@@ -33,16 +66,13 @@ export function clientOf(request: IncomingMessage, trustProxy = false): ClientCo
  */
 export function requestOrigin(
   request: IncomingMessage,
-  options: { trustProxy?: boolean; secure?: boolean } = {},
+  options: { trustProxy?: TrustProxy; secure?: boolean } = {},
 ): string {
-  const header = (name: string) => {
-    const value = request.headers[name];
-    return typeof value === "string" ? value.split(",")[0]?.trim() : undefined;
-  };
-  const forwardedProto = options.trustProxy ? header("x-forwarded-proto") : undefined;
+  const hops = proxyHops(options.trustProxy);
+  const forwardedProto = forwarded(request, "x-forwarded-proto", hops);
   const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
   const scheme = encrypted || options.secure || forwardedProto === "https" ? "https" : "http";
-  const host = (options.trustProxy ? header("x-forwarded-host") : undefined) ?? request.headers.host ?? "localhost";
+  const host = forwarded(request, "x-forwarded-host", hops) ?? request.headers.host ?? "localhost";
   try {
     return new URL(`${scheme}://${host}`).origin;
   } catch {
@@ -64,6 +94,33 @@ export function requestUrl(origin: string, target: string | undefined): URL {
   }
 }
 
+/** The methods of the Fetch standard's "forbidden methods": `new Request` throws on them. */
+const REFUSED_BY_FETCH: ReadonlySet<string> = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+/**
+ * node:http takes methods a Web Request refuses to carry (TRACE, TRACK, CONNECT): building
+ * one would throw, inside a listener that is a crash. No route takes them, so their answer
+ * (405 with `Allow` on a known path, else 404) is made without one. Null for other methods.
+ */
+export function refusedMethodAnswer(request: IncomingMessage): Response | null {
+  const method = (request.method ?? "").toUpperCase();
+  if (!REFUSED_BY_FETCH.has(method)) return null;
+  return unroutableAnswer(method, requestUrl("http://localhost", request.url).pathname);
+}
+
+/** Answers a CONNECT request (which node:http hands over as a bare socket) and closes it. */
+async function refuseTunnel(request: IncomingMessage, socket: Socket): Promise<void> {
+  const pathname = requestUrl("http://localhost", request.url).pathname;
+  const answer = isStintPath(pathname)
+    ? (unroutableAnswer("CONNECT", pathname) as Response)
+    : new Response("Not found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+  const body = Buffer.from(await answer.arrayBuffer());
+  const head = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ""}`];
+  for (const [name, value] of answer.headers) head.push(`${name}: ${value}`);
+  head.push(`content-length: ${body.length}`, "connection: close", "", "");
+  socket.end(Buffer.concat([Buffer.from(head.join("\r\n")), body]));
+}
+
 /** A Web Request for node:http's request, at `origin`; aborting when the client goes away. */
 export function toWebRequest(request: IncomingMessage, signal: AbortSignal, origin = requestOrigin(request)): Request {
   const url = requestUrl(origin, request.url);
@@ -83,6 +140,58 @@ export function toWebRequest(request: IncomingMessage, signal: AbortSignal, orig
     // Required by undici for a streamed body.
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);
+}
+
+/**
+ * A Web Request for a node:http request whose body a framework's parser may already have read
+ * (Express's `express.json()`, Koa's body parsers): the raw text it kept, or its result turned
+ * back into a body of the same type (JSON re-serialised, a form re-encoded).
+ */
+export function toWebRequestAfterParser(
+  request: IncomingMessage,
+  signal: AbortSignal,
+  parsed: { origin: string; target: string | undefined; body: unknown; form: boolean },
+): Request {
+  const body = encodeParsedBody(parsed.body, parsed.form);
+  if (body === undefined && !request.readableDidRead) return toWebRequest(request, signal, parsed.origin);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === "string" && name !== "content-length" && name !== "transfer-encoding") {
+      headers.set(name, value);
+    }
+  }
+  const method = request.method ?? "GET";
+  const bodyless = method === "GET" || method === "HEAD";
+  const url = requestUrl(parsed.origin, parsed.target);
+  return new Request(url, { method, headers, signal, body: bodyless ? undefined : body });
+}
+
+function encodeParsedBody(body: unknown, form: boolean): string | Uint8Array<ArrayBuffer> | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return new Uint8Array(body);
+  if (!form) {
+    try {
+      return JSON.stringify(body);
+    } catch (error) {
+      // A parser read something too deeply nested to write back out: Stint refuses such JSON
+      // anyway (413), so send it text it refuses the same way.
+      if (error instanceof RangeError) return "[".repeat(MAX_JSON_DEPTH + 1);
+      throw error;
+    }
+  }
+  const fields = new URLSearchParams();
+  for (const [name, value] of Object.entries(body)) {
+    for (const item of [value].flat()) if (typeof item === "string") fields.append(name, item);
+  }
+  return fields.toString();
+}
+
+/** The answer with the `Set-Cookie` headers set earlier in the chain (writeHead would replace them). */
+export function keepEarlierCookies(answer: Response, response: ServerResponse): Response {
+  const earlier = response.getHeader("set-cookie");
+  if (earlier !== undefined) for (const line of [earlier].flat()) answer.headers.append("set-cookie", String(line));
+  return answer;
 }
 
 /** Writes a Web Response to node:http, keeping every `Set-Cookie` header separate. */
@@ -121,6 +230,7 @@ export function nodeListener<Data extends JsonObject>(
   options: NodeAdapterOptions = {},
 ): RequestListener & { shutdown(): void } {
   const streams = new Set<AbortController>();
+  const hops = proxyHops(options.trustProxy);
   const listener = (request: IncomingMessage, response: ServerResponse) => {
     const pathname = (request.url ?? "/").split("?", 1)[0] ?? "/";
     if (!isStintPath(pathname)) {
@@ -128,6 +238,8 @@ export function nodeListener<Data extends JsonObject>(
       response.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Not found");
       return;
     }
+    const refused = refusedMethodAnswer(request);
+    if (refused) return void sendWebResponse(refused, response);
     const abort = new AbortController();
     streams.add(abort);
     // A client that goes away aborts the request: open event streams end and clean up.
@@ -135,14 +247,10 @@ export function nodeListener<Data extends JsonObject>(
       abort.abort();
       streams.delete(abort);
     });
-    const client = clientOf(request, options.trustProxy);
+    const client = clientOf(request, hops);
+    const origin = requestOrigin(request, { trustProxy: hops, secure: stint.cookie.secure });
     stint
-      .handler(
-        toWebRequest(request, abort.signal, requestOrigin(request, { ...options, secure: stint.cookie.secure })),
-        {
-          ip: client.ip,
-        },
-      )
+      .handler(toWebRequest(request, abort.signal, origin), { ip: client.ip })
       .then((answer) => sendWebResponse(answer, response))
       .catch((error: unknown) => {
         console.error("stint: node adapter failed", error);
@@ -166,10 +274,16 @@ export function nodeListener<Data extends JsonObject>(
  * head goes out, whatever the route forgets (as express-session saves); without it, call
  * `commit(response, session)` before writing the head.
  */
-export function nodeSessions<Data extends JsonObject>(stint: StintHost<Data>, options: { trustProxy?: boolean } = {}) {
+export function nodeSessions<Data extends JsonObject>(
+  stint: StintHost<Data>,
+  options: { trustProxy?: TrustProxy } = {},
+) {
   return {
     async load(request: IncomingMessage, response?: ServerResponse): Promise<Session<Data>> {
-      const session = await stint.load(request.headers.cookie, clientOf(request, options.trustProxy));
+      const session = await stint.load(
+        { cookie: request.headers.cookie, authorization: request.headers.authorization },
+        clientOf(request, options.trustProxy),
+      );
       if (response) {
         commitBeforeEnd(stint as StintHost<JsonObject>, session as Session<JsonObject>, response, sendWebResponse);
       }
@@ -221,10 +335,23 @@ export async function serve<Data extends JsonObject>(
   // client pool's spare) as idle, so closeIdleConnections leaves it open and shutdown waits
   // for shutdownTimeoutMs. Such connections are closed too.
   const unused = new Set<Socket>();
+  /** Sockets of CONNECT requests: node:http no longer counts them, but close() waits for them. */
+  const tunnels = new Set<Socket>();
   const closeUnused = () => {
     server.closeIdleConnections();
     for (const socket of unused) if (socket.bytesRead === 0) socket.destroy();
+    for (const socket of tunnels) socket.destroy();
   };
+  server.on("connect", (request: IncomingMessage, socket: Socket) => {
+    socket.on("error", () => socket.destroy());
+    // node:http hands the socket over paused and half-open: read (and drop) what the client
+    // still sends, so its close is seen; and never let it outlive a few seconds, or shutdown.
+    socket.resume();
+    socket.setTimeout(5_000, () => socket.destroy());
+    tunnels.add(socket);
+    socket.once("close", () => tunnels.delete(socket));
+    refuseTunnel(request, socket).catch(() => socket.destroy());
+  });
   server.on("connection", (socket: Socket) => {
     unused.add(socket);
     socket.once("close", () => unused.delete(socket));

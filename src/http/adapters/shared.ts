@@ -85,6 +85,47 @@ export async function commitAfterRoute(
   }
 }
 
+/**
+ * A Web answer with Stint's `Set-Cookie` values added: a copy, since the route's Response may
+ * have immutable headers (one from `fetch()`, say).
+ */
+export function withSetCookies(response: Response, cookies: readonly string[]): Response {
+  if (cookies.length === 0) return response;
+  const answer = new Response(response.body, response);
+  for (const cookie of cookies) answer.headers.append("set-cookie", cookie);
+  return answer;
+}
+
+/**
+ * Commits the session of a Web-standard route after it answered (Hono, SvelteKit, Next's route
+ * handlers): its cookies added, or the failure's answer instead of the route's.
+ */
+export async function commitWebAnswer(
+  stint: StintHost<JsonObject>,
+  session: Session<JsonObject>,
+  response: Response,
+): Promise<Response> {
+  const outcome = await commitAfterRoute(stint, session, response.status);
+  return "failure" in outcome ? outcome.failure : withSetCookies(response, outcome.cookies);
+}
+
+/**
+ * A Web Request's form or JSON body for the CSRF guard (`csrf_token`, `_csrf`), read from a
+ * copy so the route can still read it; undefined when there is none or it is unreadable.
+ */
+export async function peekBody(request: Request): Promise<unknown> {
+  const type = request.headers.get("content-type") ?? "";
+  try {
+    if (type.startsWith("application/x-www-form-urlencoded")) {
+      return Object.fromEntries(new URLSearchParams(await request.clone().text()));
+    }
+    if (type.startsWith("application/json")) return await request.clone().json();
+  } catch {
+    // An unreadable body carries no token: the guard answers 403.
+  }
+  return undefined;
+}
+
 /** Would committing this session need a `Set-Cookie` (a new, signed-in, rotated or ended session)? */
 export function needsCookie(session: Session<JsonObject>): boolean {
   if (session.isDestroyed) return !session.isNew || session.presentedInvalidToken;

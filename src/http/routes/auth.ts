@@ -32,9 +32,12 @@ function signIn(
     };
     const persistent = optionalBoolean(context.body, "remember");
     const user = await authorize(accounts, input);
-    context.session.login(user.id, { persistent });
+    const { session } = context;
+    session.login(user.id, { persistent });
     await context.commit();
-    return json(sessionInfo(context.services.manager, context.session, user), status);
+    const info = sessionInfo(context.services.manager, session, user);
+    // A bearer sign-in (`X-Stint-Transport: bearer`): the token goes in the body, no cookie is set.
+    return json(session.transport === "bearer" ? { ...info, token: session.issuedToken } : info, status);
   };
 }
 
@@ -42,6 +45,7 @@ export const register: Route = {
   method: "POST",
   path: "/api/auth/register",
   session: "optional",
+  signIn: true,
   run: signIn((accounts, input) => accounts.register(input), 201),
 };
 
@@ -49,5 +53,6 @@ export const login: Route = {
   method: "POST",
   path: "/api/auth/login",
   session: "optional",
+  signIn: true,
   run: signIn((accounts, input) => accounts.authenticate(input), 200),
 };

@@ -71,7 +71,7 @@ function openStream<Data extends JsonObject>(
         );
         expiryTimer = setTimeout(close, Math.max(0, remaining));
       };
-      unsubscribe = hub.subscribe(record.id, (event: StreamEvent) => {
+      unsubscribe = hub.subscribe(record.id, record.userId, (event: StreamEvent) => {
         if (event.type === "extended" && typeof event.data.expiresAt === "string") {
           expiresAt = Date.parse(event.data.expiresAt);
           schedule();

@@ -1,8 +1,9 @@
-import { BadRequestError } from "../../core/errors.js";
+import { NoSessionError } from "../../core/errors.js";
 import type { JsonObject } from "../../stores/store.js";
 import type { Route, RouteContext } from "../context.js";
-import { type Body, json, noContent } from "../json.js";
+import { json, noContent } from "../json.js";
 import { sessionInfo, stateBody } from "../session-info.js";
+import { parseStatePatch } from "../state-patch.js";
 
 async function infoOf<Data extends JsonObject>(context: RouteContext<Data>) {
   const { session, services } = context;
@@ -24,6 +25,8 @@ export const getCsrfToken: Route = {
   path: "/api/session/csrf-token",
   session: "optional",
   run: async (context) => {
+    // A bearer client gets its session, and its token, only by signing in.
+    if (context.session.isNew && context.session.transport === "bearer") throw new NoSessionError();
     if (context.session.isNew) {
       context.session.persist();
       await context.commit();
@@ -72,28 +75,3 @@ export const patchState: Route = {
     return json(stateBody(context.session.record!));
   },
 };
-
-const MAX_KEY_LENGTH = 256;
-
-/** `{ set?: object, unset?: string[], ifVersion?: integer }`, anything else is 400. */
-function parseStatePatch(body: Body): { set: JsonObject; unset: string[]; ifVersion: number | undefined } {
-  const { set = {}, unset = [], ifVersion } = body;
-  if (typeof set !== "object" || set === null || Array.isArray(set)) {
-    throw new BadRequestError('"set" must be an object.');
-  }
-  if (!Array.isArray(unset) || !unset.every((key) => typeof key === "string")) {
-    throw new BadRequestError('"unset" must be an array of strings.');
-  }
-  if (ifVersion !== undefined && (!Number.isSafeInteger(ifVersion) || (ifVersion as number) < 0)) {
-    throw new BadRequestError('"ifVersion" must be a whole number.');
-  }
-  const keys = [...Object.keys(set), ...(unset as string[])];
-  if (keys.some((key) => key.length === 0 || key.length > MAX_KEY_LENGTH)) {
-    throw new BadRequestError(`State keys must be 1–${MAX_KEY_LENGTH} characters.`);
-  }
-  const setKeys = new Set(Object.keys(set));
-  if ((unset as string[]).some((key) => setKeys.has(key))) {
-    throw new BadRequestError("A key cannot be both set and unset.");
-  }
-  return { set: set as JsonObject, unset: unset as string[], ifVersion: ifVersion as number | undefined };
-}

@@ -7,6 +7,11 @@ import type { CurrentStore } from "./support.js";
  * Keys that break stores which build JSON paths by concatenation or assign into plain
  * objects, and values that break stores which decode JSON into SQL types (true → 1).
  * Object.fromEntries defines `__proto__` as an own key, as JSON.parse does.
+ *
+ * Every string a store is given is well-formed Unicode, and a store keeps every one exactly,
+ * a NUL anywhere (keys included) too. Lone surrogates never reach a store: a Session refuses
+ * them (TypeError) and the HTTP API answers 400 `bad_request`, because not every store could
+ * keep them (PostgreSQL's jsonb rejects them, a UTF-8 driver turns them into U+FFFD).
  */
 function strangeObject(): JsonObject {
   const entries: [string, unknown][] = [
@@ -21,6 +26,8 @@ function strangeObject(): JsonObject {
     ["emoji 😀", "🎉👩‍👩‍👧"],
     ["مفتاح", "مرحبا بالعالم"],
     ["nul", "a\u0000b"],
+    ["key\u0000with nul", "kept whole"],
+    ["\u0000", "a key that is only a NUL"],
     ["controls", "\n\t\r\u0001\u001f\u2028\u2029"],
     ["true", true],
     ["false", false],
@@ -85,10 +92,11 @@ export function describeValues(store: CurrentStore): void {
       const now = Date.now();
       const record = makeRecord({ state: strangeObject() });
       await store().create(record, { now });
-      const unset = ["constructor", "a.b", "$", '"quoted"', "[0]", "", "nul", "large"];
+      const unset = ["constructor", "a.b", "$", '"quoted"', "[0]", "", "nul", "key\u0000with nul", "large"];
       const replaced: JsonObject = Object.fromEntries([
         ["__proto__", [false]],
         ["emoji 😀", { "a.b": null }],
+        ["\u0000", "replaced"],
       ]);
       await store().patch(record.id, { stateUnset: unset, stateSet: replaced, now });
       const expected = Object.fromEntries(

@@ -10,6 +10,7 @@ import { FakeClock, MINUTE } from "../../support/fake-clock.js";
  * - POST /visit (requireCsrf): `visits` + 1, and the app's own cookie `app=1`
  * - POST /login (requireCsrf): `session.login(body.user)`
  * - POST /logout (requireCsrf): `session.destroy()`, 204
+ * - POST /clear (requireCsrf): `session.clear()`, 204
  * - POST /fail (requireCsrf): sets `visits` to 999, then throws (500)
  * and Stint's API, behind a middleware that already reads JSON and form bodies where the
  * framework lets one (Express's parsers, a Hono middleware).
@@ -110,6 +111,47 @@ export function describeAppRoutes(name: string, host: AppHost): void {
       const replay = new TestBrowser(target);
       replay.cookies.set("stint_session", token);
       expectError(await replay.get("/me"), 401, "no_session");
+    });
+
+    it("session.clear() removes every data and state key as a patch; the session and its user stay", async () => {
+      const client = await signedIn();
+      await client.post("/visit", {});
+      await client.patch("/api/session/state", { set: { theme: "dark", workspace: "acme" } });
+      const before = (await client.get("/api/session/state")).body.version;
+      const answer = await client.post("/clear", {});
+      expect(answer.status).toBe(204);
+      expect(answer.setCookies.filter((line) => line.startsWith("stint_session="))).toEqual([]);
+      expect((await client.get("/me")).body).toEqual({ userId: "alice", visits: 0 });
+      const state = (await client.get("/api/session/state")).body;
+      expect(state.state).toEqual({});
+      expect(state.version).toBe(before + 1);
+    });
+
+    it("a bearer token loads the session on app routes, where requireCsrf does not apply to it", async () => {
+      // The library's own way to hand out a bearer token: a session loaded as bearer, signed in.
+      const issued = await stint.load({ authorization: "Bearer " });
+      issued.login("robot");
+      expect(await stint.commit(issued)).toEqual([]);
+      const token = issued.issuedToken!;
+      expect(token).toMatch(/^[\w-]+\.[\w-]+$/);
+      const tool = new TestBrowser(target, "Tool/1.0");
+      const auth = { headers: { authorization: `Bearer ${token}` }, csrf: false, origin: "https://elsewhere.example" };
+      expect((await tool.get("/me", auth)).body).toEqual({ userId: "robot", visits: 0 });
+      const visit = await tool.post("/visit", {}, auth);
+      expect(visit.status).toBe(200);
+      expect(visit.setCookies.some((line) => line.startsWith("stint_session="))).toBe(false);
+      expect((await tool.get("/me", auth)).body).toEqual({ userId: "robot", visits: 1 });
+      expectError(await tool.get("/me", { headers: { authorization: "Bearer nope" } }), 401, "no_session");
+      // The token is no cookie, and a cookie's token is no bearer token.
+      const inCookie = new TestBrowser(target);
+      inCookie.cookies.set("stint_session", token);
+      expectError(await inCookie.get("/me"), 401, "no_session");
+      const browser = await signedIn();
+      expectError(
+        await tool.get("/me", { headers: { authorization: `Bearer ${browser.token()}` } }),
+        401,
+        "no_session",
+      );
     });
 
     it("a handler that fails saves nothing", async () => {

@@ -24,6 +24,10 @@ const expressApp: AppHost = async (stint) => {
     req.session.destroy();
     res.sendStatus(204);
   });
+  app.post("/clear", requireCsrf(), (req, res) => {
+    req.session.clear();
+    res.sendStatus(204);
+  });
   app.post("/fail", requireCsrf(), async (req) => {
     req.session.set("visits", 999);
     throw new Error("the handler failed");

@@ -24,6 +24,10 @@ const fastifyApp: AppHost = async (stint) => {
     request.session.destroy();
     return reply.code(204).send();
   });
+  app.post("/clear", { preHandler: requireCsrf() }, async (request, reply) => {
+    request.session.clear();
+    return reply.code(204).send();
+  });
   app.post("/fail", { preHandler: requireCsrf() }, async (request) => {
     request.session.set("visits", 999);
     throw new Error("the handler failed");

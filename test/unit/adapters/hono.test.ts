@@ -34,6 +34,10 @@ const honoApp: AppHost = async (stint) => {
     c.get("session").destroy();
     return c.body(null, 204);
   });
+  app.post("/clear", requireCsrf(), (c) => {
+    c.get("session").clear();
+    return c.body(null, 204);
+  });
   app.post("/fail", requireCsrf(), (c) => {
     c.get("session").set("visits", 999);
     throw new Error("the handler failed");

@@ -39,6 +39,10 @@ const nodeApp: AppHost = async (stint) => {
         session.destroy();
         return void res.writeHead(204).end();
       }
+      if (req.url === "/clear") {
+        session.clear();
+        return void res.writeHead(204).end();
+      }
       if (req.url === "/fail") session.set("visits", 999);
       res.writeHead(req.url === "/fail" ? 500 : 404).end();
     } catch (error) {

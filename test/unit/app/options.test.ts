@@ -92,3 +92,57 @@ describe("cleanup by itself", () => {
     }
   });
 });
+
+describe("the admin API's options", () => {
+  const path = "http://app.test/api/admin/users/u_1/sessions";
+
+  it("refuses a short admin token, and both a token and a hook, at start", () => {
+    expect(() => open({ adminToken: "short" })).toThrow(/at least 32 characters/);
+    expect(() => open({ adminToken: "x".repeat(40), authorizeAdmin: () => true })).toThrow(/not both/);
+  });
+
+  it("authorizeAdmin decides from the request's headers; it never sees the body", async () => {
+    const seen: Array<{ operator: string | null; body: ReadableStream | null }> = [];
+    const stint = open({
+      authorizeAdmin: (request) => {
+        seen.push({ operator: request.headers.get("x-operator"), body: request.body });
+        return request.headers.get("x-operator") === "ops-1";
+      },
+    });
+    const allowed = await stint.handler(new Request(path, { headers: { "x-operator": "ops-1" } }), { ip: "10.0.0.1" });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.json()).toEqual({ sessions: [] });
+    const refused = await stint.handler(new Request(path), { ip: "10.0.0.1" });
+    expect(refused.status).toBe(401);
+    const patch = await stint.handler(
+      new Request("http://app.test/api/admin/sessions/nope/state", {
+        method: "PATCH",
+        headers: { "x-operator": "ops-1", "content-type": "application/json" },
+        body: JSON.stringify({ set: { a: 1 } }),
+      }),
+    );
+    expect(patch.status).toBe(404);
+    expect(seen.map((entry) => entry.operator)).toEqual(["ops-1", null, "ops-1"]);
+    expect(seen.every((entry) => entry.body === null)).toBe(true);
+  });
+});
+
+describe("stint.load for app routes", () => {
+  it("takes the Cookie header alone, or both headers; a cookie and a bearer token at once is a BadRequestError", async () => {
+    const stint = open();
+    const issued = await stint.load({ authorization: "Bearer " });
+    expect(issued.transport).toBe("bearer");
+    issued.login("u_1");
+    expect(await stint.commit(issued)).toEqual([]);
+    const token = issued.issuedToken as string;
+    const again = await stint.load({ authorization: `Bearer ${token}` });
+    expect([again.userId, again.transport]).toEqual(["u_1", "bearer"]);
+    expect((await stint.load({ cookie: `stint_session=${token}` })).isNew).toBe(true);
+    expect((await stint.load(`stint_session=${token}`)).isNew).toBe(true);
+    await expect(
+      stint.load({ cookie: "stint_session=abc.def", authorization: `Bearer ${token}` }),
+    ).rejects.toMatchObject({ code: "bad_request" });
+    // Another app's cookie beside a bearer token is no conflict.
+    expect((await stint.load({ cookie: "theme=dark", authorization: `Bearer ${token}` })).userId).toBe("u_1");
+  });
+});

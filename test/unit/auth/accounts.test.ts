@@ -1,3 +1,4 @@
+import { hashSync as bcryptHash } from "bcryptjs";
 import { describe, expect, it, vi } from "vitest";
 import type { AccountsOptions } from "../../../src/auth/accounts.js";
 import { createAccounts } from "../../../src/auth/accounts.js";
@@ -354,6 +355,30 @@ describe("authenticate", () => {
     expect(reasons.filter((reason) => reason instanceof RateLimitedError)).toHaveLength(15);
   });
 
+  it("lets any number of concurrent correct sign-ins through, past both limits: only failures count", async () => {
+    const { accounts } = setup({ limits: { addressFailures: { limit: 3, windowMs: 15 * MINUTE } } });
+    await accounts.register({ username: "alice", password: PASSWORD });
+    await accounts.register({ username: "bob", password: PASSWORD });
+    // Twenty people behind one address, and one person on eight devices, all at once.
+    const crowd = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        accounts.authenticate({ username: i < 8 ? "alice" : "bob", password: PASSWORD, ip: IP }),
+      ),
+    );
+    expect(crowd.map((result) => result.status)).toEqual(Array(20).fill("fulfilled"));
+    // The failures still count, and then refuse, while right guesses race them.
+    const mixed = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        accounts.authenticate({ username: "alice", password: i % 2 ? PASSWORD : `wrong ${i}`, ip: IP }),
+      ),
+    );
+    const failures = mixed.filter(
+      (result) => result.status === "rejected" && result.reason instanceof InvalidCredentialsError,
+    );
+    expect(failures.length).toBeLessThanOrEqual(3);
+    expect(mixed.every((result) => result.status === "fulfilled" || !(result.reason instanceof TypeError))).toBe(true);
+  });
+
   it("counts nothing when the user store fails: an outage is not a guess", async () => {
     const healthy = memoryUserStore();
     let down = true;
@@ -385,6 +410,66 @@ describe("the real default hasher", () => {
     await expect(accounts.authenticate({ username: "alice", password: PASSWORD, ip: IP })).resolves.toEqual(alice);
     await expect(accounts.authenticate({ username: "bob", password: PASSWORD, ip: IP })).rejects.toBeInstanceOf(
       InvalidCredentialsError,
+    );
+  });
+});
+
+describe("apps moving in", () => {
+  it("signs in a user with a bcrypt hash and re-hashes it with argon2id at that sign-in", async () => {
+    const users = memoryUserStore();
+    const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });
+    const accounts = createAccounts({ users, hasher });
+    const legacy = await users.create("legacy_user", bcryptHash(PASSWORD, 4).replace("$2b$", "$2y$"));
+    const signedIn = await accounts.authenticate({ username: "legacy_user", password: PASSWORD, ip: IP });
+    expect(signedIn.id).toBe(legacy.id);
+    const stored = (await users.findById(legacy.id))?.passwordHash ?? "";
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    expect(hasher.needsRehash?.(stored)).toBe(false);
+    expect((await accounts.authenticate({ username: "legacy_user", password: PASSWORD, ip: IP })).id).toBe(legacy.id);
+    await expect(
+      accounts.authenticate({ username: "legacy_user", password: "wrong password!", ip: IP }),
+    ).rejects.toBeInstanceOf(InvalidCredentialsError);
+  });
+
+  it("keeps a bcrypt hash after a failed sign-in, and signs in even when saving the new hash fails", async () => {
+    const base = memoryUserStore();
+    const users: UserStore = {
+      ...base,
+      setPasswordHash: vi.fn(async () => Promise.reject(new StoreUnavailableError())),
+    };
+    const accounts = createAccounts({ users, hasher: createPasswordHasher({ memoryCost: 1024, timeCost: 1 }) });
+    const legacy = await users.create("legacy_user", bcryptHash(PASSWORD, 4));
+    await expect(accounts.authenticate({ username: "legacy_user", password: "nope nope!", ip: IP })).rejects.toThrow();
+    expect(users.setPasswordHash).not.toHaveBeenCalled();
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect((await accounts.authenticate({ username: "legacy_user", password: PASSWORD, ip: IP })).id).toBe(legacy.id);
+    quiet.mockRestore();
+    expect(users.setPasswordHash).toHaveBeenCalledTimes(1);
+    expect((await base.findById(legacy.id))?.passwordHash.startsWith("$2b$")).toBe(true);
+  });
+
+  it('takes e-mail addresses as usernames with usernames: "email", case-insensitively', async () => {
+    const { accounts } = setup({ usernames: "email" });
+    const user = await accounts.register({ username: "Ada.Lovelace+stint@example.org", password: PASSWORD });
+    expect(user.username).toBe("Ada.Lovelace+stint@example.org");
+    const again = await accounts.authenticate({
+      username: "ada.lovelace+stint@EXAMPLE.org",
+      password: PASSWORD,
+      ip: IP,
+    });
+    expect(again.id).toBe(user.id);
+    for (const username of [
+      "no-at-sign",
+      "two@@example.org",
+      "a b@example.org",
+      "x@localhost",
+      `${"a".repeat(65)}@example.org`,
+    ]) {
+      await expect(accounts.register({ username, password: PASSWORD })).rejects.toBeInstanceOf(BadRequestError);
+    }
+    // Handles stay the default, and refuse addresses.
+    await expect(setup().accounts.register({ username: "ada@example.org", password: PASSWORD })).rejects.toBeInstanceOf(
+      BadRequestError,
     );
   });
 });

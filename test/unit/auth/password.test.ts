@@ -1,10 +1,12 @@
 import * as argon2 from "@node-rs/argon2";
+import { hashSync as bcryptHash } from "bcryptjs";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
   createPasswordHasher,
   DEFAULT_PASSWORD_HASHER_OPTIONS,
   hashPassword,
+  needsRehash,
   verifyAgainstDummy,
   verifyPassword,
 } from "../../../src/auth/password.js";
@@ -126,5 +128,31 @@ describe("verifyAgainstDummy", () => {
     await expect(hasher.verifyAgainstDummy("x")).rejects.toThrow("out of memory");
     await expect(hasher.verifyAgainstDummy("x")).resolves.toBe(false);
     expect(hashSpy).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("bcrypt hashes of apps moving in", () => {
+  // Cost 4, the least bcrypt allows: the tests check the algorithm, not its cost.
+  const legacy = bcryptHash("hunter2 but longer", 4);
+
+  it.each(["$2a$", "$2b$", "$2y$"])(
+    "verifies %s hashes with the password as typed, and refuses a wrong one",
+    async (prefix) => {
+      const stored = prefix + legacy.slice(4);
+      await expect(cheap().verify(stored, "hunter2 but longer")).resolves.toBe(true);
+      await expect(verifyPassword(stored, "hunter2 but longer")).resolves.toBe(true);
+      await expect(cheap().verify(stored, "hunter3 but longer")).resolves.toBe(false);
+      await expect(cheap().verify(`${stored.slice(0, -1)}!`, "hunter2 but longer")).resolves.toBe(false);
+    },
+  );
+
+  it("says a hash needs replacing unless it is argon2id with this hasher's parameters", async () => {
+    const hasher = cheap();
+    expect(hasher.needsRehash?.(await hasher.hash("a password"))).toBe(false);
+    expect(hasher.needsRehash?.(legacy)).toBe(true);
+    expect(hasher.needsRehash?.(await createPasswordHasher({ memoryCost: 2048, timeCost: 1 }).hash("x"))).toBe(true);
+    expect(hasher.needsRehash?.(await argon2.hash("x", { algorithm: 1 as argon2.Algorithm }))).toBe(true);
+    expect(needsRehash(legacy)).toBe(true);
+    expect(needsRehash("")).toBe(true);
   });
 });

@@ -74,6 +74,15 @@ function describeUserStore(name: string, makeStore: () => UserStore) {
       expect(await users.count()).toBe(0);
     });
 
+    it("replaces a password hash (setPasswordHash), refusing anything but a PHC hash", async () => {
+      const store = makeStore();
+      const created = await store.create("alice", "$2b$04$abcdefghijklmnopqrstuu5vB4Pn3yLqgR0VxqDmtUg3xgCjjQGGG");
+      await store.setPasswordHash?.(created.id, "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA");
+      expect((await store.findById(created.id))?.passwordHash).toBe("$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA");
+      await expect(store.setPasswordHash?.(created.id, "plain password")).rejects.toThrow(TypeError);
+      expect((await store.findByUsername("ALICE"))?.passwordHash).toMatch(/^\$argon2id\$/);
+    });
+
     it("hands out copies: changing a returned record changes nothing stored", async () => {
       const users = makeStore();
       const alice = await users.create("alice", HASH);

@@ -9,7 +9,7 @@ import type { Clock } from "../../../src/client/clock.js";
 import type { EventSourceLike } from "../../../src/client/event-stream.js";
 import type { LockManagerLike } from "../../../src/client/leader.js";
 import { webLocksLeader } from "../../../src/client/leader.js";
-import { parseTabMessage, type TabMessage, toWire } from "../../../src/client/messages.js";
+import { type ChannelMessage, parseTabMessage, toWire } from "../../../src/client/messages.js";
 import type { SessionClientOptions } from "../../../src/client/options.js";
 import { SessionClient } from "../../../src/client/session-client.js";
 import type { TabChannel } from "../../../src/client/tab-channel.js";
@@ -141,7 +141,7 @@ export class FakeHub {
   readonly #members = new Set<(raw: unknown) => void>();
 
   channel(): TabChannel {
-    const listeners = new Set<(message: TabMessage) => void>();
+    const listeners = new Set<(message: ChannelMessage) => void>();
     const receive = (raw: unknown) => {
       const message = parseTabMessage(raw);
       if (message) for (const listener of [...listeners]) listener(message);
@@ -176,8 +176,8 @@ export class FakeHub {
     for (const member of this.#members) member(raw);
   }
 
-  sentMessages(): TabMessage[] {
-    return this.sent.map((wire) => JSON.parse(wire) as TabMessage);
+  sentMessages(): ChannelMessage[] {
+    return this.sent.map((wire) => JSON.parse(wire) as ChannelMessage);
   }
 }
 
@@ -238,6 +238,8 @@ const randomToken = (prefix: string) =>
 export class FakeServer {
   readonly sessions = new Map<string, ServerSession>();
   readonly users = new Map<string, { id: string; password: string }>();
+  /** Each user's state (API.md, "A user's state on every device"), by user id. */
+  readonly userStates = new Map<string, { state: Record<string, unknown>; version: number; updatedAt: number }>();
   readonly requests: RecordedRequest[] = [];
   readonly streams: FakeEventSource[] = [];
   idleMs = 10 * 60_000;
@@ -294,6 +296,15 @@ export class FakeServer {
     session.version += 1;
     session.updatedAt = this.now();
     this.#push(sessionId, "state", { version: session.version });
+  }
+
+  /** A user-state change made on another device: every stream of the user hears it. */
+  patchUserState(userId: string, set: Record<string, unknown>): void {
+    const entry = this.#userStateOf(userId);
+    Object.assign(entry.state, set);
+    entry.version += 1;
+    entry.updatedAt = this.now();
+    this.#pushToUser(userId, { version: entry.version });
   }
 
   openStreams(): FakeEventSource[] {
@@ -361,6 +372,22 @@ export class FakeServer {
         session.updatedAt = this.now();
         this.#push(session.id, "state", { version: session.version });
         return this.#json(200, this.#state(session));
+      }
+      case "GET /api/user/state":
+        if (!session?.userId) return this.#error(401, "no_session");
+        return this.#json(200, this.#userStateBody(session.userId));
+      case "PATCH /api/user/state": {
+        if (!session?.userId) return this.#error(401, "no_session");
+        const entry = this.#userStateOf(session.userId);
+        if (typeof body["ifVersion"] === "number" && body["ifVersion"] !== entry.version) {
+          return this.#error(409, "conflict");
+        }
+        Object.assign(entry.state, (body["set"] as Record<string, unknown> | undefined) ?? {});
+        for (const key of (body["unset"] as string[] | undefined) ?? []) delete entry.state[key];
+        entry.version += 1;
+        entry.updatedAt = this.now();
+        this.#pushToUser(session.userId, { version: entry.version });
+        return this.#json(200, this.#userStateBody(session.userId));
       }
       case "POST /api/auth/login": {
         const user = this.users.get(String(body["username"]));
@@ -439,6 +466,23 @@ export class FakeServer {
     };
   }
 
+  #userStateOf(userId: string) {
+    let entry = this.userStates.get(userId);
+    if (!entry) this.userStates.set(userId, (entry = { state: {}, version: 0, updatedAt: 0 }));
+    return entry;
+  }
+
+  #userStateBody(userId: string) {
+    const { state, version, updatedAt } = this.#userStateOf(userId);
+    return { state: { ...state }, version, updatedAt: new Date(updatedAt).toISOString() };
+  }
+
+  #pushToUser(userId: string, data: unknown): void {
+    for (const stream of this.openStreams()) {
+      if (stream.sessionId && this.sessions.get(stream.sessionId)?.userId === userId) stream.fire("user-state", data);
+    }
+  }
+
   #push(sessionId: string, type: string, data?: unknown): void {
     for (const stream of this.openStreams()) if (stream.sessionId === sessionId) stream.fire(type, data);
   }
@@ -474,7 +518,19 @@ export interface FakeTab {
   close(): void;
 }
 
-const eventNames = ["change", "state", "warning", "expired", "revoked", "logout", "login", "error", "leader"] as const;
+const eventNames = [
+  "change",
+  "state",
+  "user-state",
+  "message",
+  "warning",
+  "expired",
+  "revoked",
+  "logout",
+  "login",
+  "error",
+  "leader",
+] as const;
 
 /** One browser profile: a cookie jar, a channel hub and a lock manager shared by its tabs. */
 export class FakeBrowser {

@@ -70,3 +70,31 @@ describe("toWire", () => {
     );
   });
 });
+
+describe("parseTabMessage: the app's own messages", () => {
+  const message = { v: 1, type: "message", name: "session_selected", data: { id: "s1" }, at: 1, from: "tab-1" };
+
+  it("accepts a version-1 app message with plain JSON data, and drops unknown fields", () => {
+    expect(parseTabMessage({ ...message, csrfToken: "t0k3n" })).toEqual(message);
+    expect(parseTabMessage(JSON.stringify(message))).toEqual(message);
+    expect(parseTabMessage({ ...message, data: null })).toEqual({ ...message, data: null });
+  });
+
+  it.each([
+    ["no data", { v: 1, type: "message", name: "x", at: 1, from: "a" }],
+    ["a name with odd characters", { ...message, name: "<img>" }],
+    ["an empty name", { ...message, name: "" }],
+    ["a name too long", { ...message, name: "n".repeat(65) }],
+    ["data over 16 KiB", { ...message, data: "x".repeat(16 * 1024) }],
+    ["data that is not JSON", { ...message, data: 10n }],
+  ])("drops %s", (_, raw) => {
+    expect(parseTabMessage(raw)).toBeNull();
+  });
+
+  it("gives a fresh copy of the data, never the sender's object", () => {
+    const data = { nested: { n: 1 } };
+    const parsed = parseTabMessage({ ...message, data });
+    expect(parsed?.type === "message" && parsed.data).toEqual(data);
+    expect(parsed?.type === "message" && (parsed.data as typeof data).nested).not.toBe(data.nested);
+  });
+});

@@ -161,17 +161,17 @@ describe("SessionClient errors and metrics", () => {
   it("counts syncs, their time and errors", async () => {
     const { tabs, server, clock } = await setup(1);
     const { client } = tabs[0]!;
-    // init: one read of the session and one of its state.
-    expect(client.metrics()).toMatchObject({ syncs: 2, errors: 0 });
+    // init: one read of the session, one of its state and one of the user's state.
+    expect(client.metrics()).toMatchObject({ syncs: 3, errors: 0 });
     expect(client.metrics().lastSyncAt).toBe(clock.now());
     tabs[0]!.window.dispatchEvent(new Event("focus"));
     await clock.advance(100);
-    expect(client.metrics().syncs).toBe(3);
+    expect(client.metrics().syncs).toBe(4);
     server.unavailable = true;
     tabs[0]!.window.dispatchEvent(new Event("focus"));
     await clock.advance(100);
     const metrics = client.metrics();
-    expect(metrics.syncs).toBe(3);
+    expect(metrics.syncs).toBe(4);
     expect(metrics.errors).toBe(1);
     expect(metrics.averageSyncMs).toBeGreaterThanOrEqual(0);
     client.close();

@@ -92,7 +92,7 @@ describe("React helpers", () => {
   });
 
   it("ticks only with a signed-in session that expires", () => {
-    const base = { session: null, user: null, state: {}, version: 0 };
+    const base = { session: null, user: null, state: {}, version: 0, userState: {}, userStateVersion: 0 };
     expect(needsTicking({ ...base, status: "authenticated", expiresAt: 1 })).toBe(true);
     expect(needsTicking({ ...base, status: "expired", expiresAt: null })).toBe(false);
     expect(needsTicking({ ...base, status: "anonymous", expiresAt: 1 })).toBe(false);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { TabMessage } from "../../../src/client/messages.js";
+import type { ChannelMessage, TabMessage } from "../../../src/client/messages.js";
 import { broadcastTabChannel, storageTabChannel, type TabChannel } from "../../../src/client/tab-channel.js";
 import { FakeStorageArea, settle } from "./fakes.js";
 
@@ -16,8 +16,8 @@ describe("broadcastTabChannel (real BroadcastChannel)", () => {
     const b = broadcastTabChannel("stint-test-1");
     const raw = new BroadcastChannel("stint-test-1");
     opened.push(a, b, raw);
-    const atA: TabMessage[] = [];
-    const atB: TabMessage[] = [];
+    const atA: ChannelMessage[] = [];
+    const atB: ChannelMessage[] = [];
     a.subscribe((m) => atA.push(m));
     b.subscribe((m) => atB.push(m));
     a.post(message("logout"));
@@ -33,7 +33,7 @@ describe("broadcastTabChannel (real BroadcastChannel)", () => {
     const a = broadcastTabChannel("stint-test-2");
     const b = broadcastTabChannel("stint-test-2");
     opened.push(a, b);
-    const seen: TabMessage[] = [];
+    const seen: ChannelMessage[] = [];
     const stop = b.subscribe((m) => seen.push(m));
     stop();
     a.post(message("login"));
@@ -51,8 +51,8 @@ describe("storageTabChannel (the fallback)", () => {
     const two = area.tab();
     const a = storageTabChannel("stint", one.storage, one.target);
     const b = storageTabChannel("stint", two.storage, two.target);
-    const atA: TabMessage[] = [];
-    const atB: TabMessage[] = [];
+    const atA: ChannelMessage[] = [];
+    const atB: ChannelMessage[] = [];
     a.subscribe((m) => atA.push(m));
     b.subscribe((m) => atB.push(m));
     a.post(message("state"));
@@ -68,7 +68,7 @@ describe("storageTabChannel (the fallback)", () => {
     const area = new FakeStorageArea();
     const one = area.tab();
     const channel = storageTabChannel("stint", one.storage, one.target);
-    const seen: TabMessage[] = [];
+    const seen: ChannelMessage[] = [];
     channel.subscribe((m) => seen.push(m));
     expect(() => {
       area.fireRaw("stint:signal", "{nope");
@@ -95,7 +95,7 @@ describe("storageTabChannel (the fallback)", () => {
     const two = area.tab();
     const sender = storageTabChannel("stint", one.storage, one.target);
     const receiver = storageTabChannel("stint", two.storage, two.target);
-    const seen: TabMessage[] = [];
+    const seen: ChannelMessage[] = [];
     const original = console.error;
     console.error = () => {};
     try {

@@ -1,6 +1,7 @@
+import { isIP } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { matchesUserAgent, networkPrefix, userAgentFingerprint } from "../../../src/core/fingerprint.js";
+import { isIpAddress, matchesUserAgent, networkPrefix, userAgentFingerprint } from "../../../src/core/fingerprint.js";
 import { SecretRing } from "../../../src/core/secrets.js";
 
 const OLD = "old-secret-0123456789abcdefghijklmnop";
@@ -120,5 +121,39 @@ describe("networkPrefix", () => {
         expect(networkPrefix(ip)).not.toBeNull();
       }),
     );
+  });
+});
+
+describe("isIpAddress", () => {
+  it("agrees with node:net's isIP, without needing node:net (edge runtimes have none)", () => {
+    const inputs = [
+      "127.0.0.1",
+      "0.0.0.0",
+      "255.255.255.255",
+      "256.1.1.1",
+      "1.2.3",
+      "1.2.3.4.5",
+      "01.2.3.4",
+      "1.2.3.4 ",
+      "::1",
+      "::",
+      "fe80::1",
+      "fe80::1%eth0",
+      "2001:db8::8a2e:370:7334",
+      "::ffff:192.0.2.1",
+      "1::2::3",
+      "2001:db8:0:0:0:0:2:1",
+      "2001:db8:0:0:0:0:0:2:1",
+      "12345::",
+      "g::1",
+      "[::1]",
+      "",
+      "localhost",
+      "1.2.3.4%eth0",
+      ":::",
+      "::ffff:999.0.0.1",
+      "1:2:3:4:5:6:7:8",
+    ];
+    for (const input of inputs) expect([input, isIpAddress(input)]).toEqual([input, isIP(input) !== 0]);
   });
 });

@@ -104,7 +104,7 @@ describe("guardStore", () => {
 
   it("reports a hanging store as unhealthy instead of hanging or throwing", async () => {
     const store = guardStore(faulty({ health: never }), { timeoutMs: TIMEOUT_MS });
-    expect(await store.health()).toEqual({ ok: false, latencyMs: TIMEOUT_MS });
+    expect(await store.health()).toEqual({ ok: false, detail: "timeout", latencyMs: TIMEOUT_MS });
   });
 
   it("reports a failing health check as unhealthy", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Session } from "../../../src/core/session.js";
+import { MAX_VALUE_DEPTH, Session } from "../../../src/core/session.js";
 import type { JsonObject, SessionRecord } from "../../../src/stores/store.js";
 import { makeRecord } from "../../../src/testing.js";
 
@@ -190,6 +190,31 @@ describe("values that do not survive JSON", () => {
     refused(Number.NaN);
     refused({ n: Number.POSITIVE_INFINITY });
     refused(new Map());
+  });
+
+  it("refuses values nested deeper than 100 levels with a TypeError, never a stack overflow", () => {
+    const nest = (levels: number) => {
+      let value: unknown = "bottom";
+      for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { inner: value };
+      return value;
+    };
+    expect(() => anonymous().setState("ok", nest(MAX_VALUE_DEPTH))).not.toThrow();
+    refused(nest(MAX_VALUE_DEPTH + 1));
+    // Deep enough that an unbounded recursive check would overflow the stack.
+    for (const levels of [20_000, 200_000]) {
+      expect(() => anonymous().setState("deep", nest(levels))).toThrow(/nested deeper than 100 levels/);
+    }
+  });
+
+  it("refuses lone surrogates in keys and strings (no store could keep them), and keeps a NUL", () => {
+    refused("\ud800");
+    refused({ nested: ["ok", "x\udfff"] });
+    refused({ "\udc00": 1 });
+    expect(() => anonymous().setState("\ud83d", 1)).toThrow(TypeError);
+    expect(() => anonymous().set("\udbff" as "note", null)).toThrow(TypeError);
+    const session = anonymous();
+    session.setState("a\u0000b", "c\u0000d").setState("😀", "\ud83d\ude00");
+    expect(session.state()).toEqual({ "a\u0000b": "c\u0000d", "😀": "😀" });
   });
 
   it("accepts plain nested JSON, the same object twice, and null-prototype objects", () => {

@@ -27,12 +27,20 @@ describe("demo without JavaScript", () => {
     const saved = await postForm(browser, "/state", {
       _csrf: csrf,
       workspace: "globex",
-      theme: "dark",
-      language: "de",
       notes: "Quarterly review",
+      // Not this form's: the theme is the user's state, and stays as it is here.
+      theme: "light",
     });
     expect(saved.status).toBe(303);
     expect(saved.headers.get("location")).toBe("/?notice=saved");
+    const preferred = await postForm(browser, "/preferences", {
+      _csrf: csrf,
+      theme: "dark",
+      language: "de",
+      workspace: "initech",
+    });
+    expect(preferred.status).toBe(303);
+    expect(preferred.headers.get("location")).toBe("/?notice=saved");
 
     const after = await browser.get("/?notice=saved");
     expect(after.text).toContain('<option value="globex" selected>Globex</option>');
@@ -42,9 +50,12 @@ describe("demo without JavaScript", () => {
     expect(after.text).toContain("Preferences saved.");
     expect(after.text).toContain('data-stint="workspace-label">Globex<');
 
-    // The API holds the state the form set.
+    // The API holds what the forms set: the workspace in the session's state, the theme and
+    // the language in the user's (every device of erin's sees them).
     const state = await browser.get("/api/session/state");
-    expect(state.body.state).toMatchObject({ workspace: "globex", theme: "dark", language: "de" });
+    expect(state.body.state).toEqual({ workspace: "globex", notes: "Quarterly review" });
+    const user = await browser.get("/api/user/state");
+    expect(user.body.state).toEqual({ theme: "dark", language: "de" });
 
     const extended = await postForm(browser, "/extend", { _csrf: csrf });
     expect(extended.headers.get("location")).toBe("/?notice=extended");
@@ -65,6 +76,19 @@ describe("demo without JavaScript", () => {
     expect(answer.headers.get("location")).toBe("/");
     expect(answer.setCookies.find((line) => line.startsWith("stint_session="))).toMatch(/Max-Age=\d+/);
     expect((await browser.get("/")).status).toBe(200);
+  });
+
+  it("the theme and the language follow the person to another browser; the workspace stays with the session", async () => {
+    const laptop = noJsBrowser(target);
+    const csrf = await registerNoJs(laptop, "jules");
+    await postForm(laptop, "/preferences", { _csrf: csrf, theme: "dark", language: "fr" });
+    await postForm(laptop, "/state", { _csrf: csrf, workspace: "initech" });
+    const phone = noJsBrowser(target);
+    expect((await postForm(phone, "/login", { username: "jules", password: PASSWORD })).status).toBe(303);
+    const page = await phone.get("/");
+    expect(page.text).toContain('<html lang="fr" data-theme="dark">');
+    expect(page.text).toContain('<input type="radio" name="theme" value="dark" checked>');
+    expect(page.text).toContain('<option value="acme" selected>Acme</option>');
   });
 
   it("re-renders a failed sign-in with the error inline and the username kept", async () => {

@@ -36,13 +36,20 @@ describe("formatRemaining", () => {
     expect(formatRemaining(-5)).toBe("0:00");
   });
 
-  it("shows hours and minutes under a day, days and hours beyond", () => {
-    expect(formatRemaining(24 * 3600 - 60)).toBe("23 h 59 min");
+  it("shows hours, minutes and seconds under a day, days beyond: the seconds always show", () => {
+    expect(formatRemaining(24 * 3600 - 60)).toBe("23:59:00");
+    expect(formatRemaining(24 * 3600 - 6)).toBe("23:59:54");
     expect(formatRemaining(3600)).toBe("60:00");
-    expect(formatRemaining(3601)).toBe("1 h 0 min");
-    expect(formatRemaining(86_400)).toBe("24 h 0 min");
-    expect(formatRemaining(86_401)).toBe("1 d 0 h");
-    expect(formatRemaining(7 * 86_400 - 3600)).toBe("6 d 23 h");
+    expect(formatRemaining(3601)).toBe("1:00:01");
+    expect(formatRemaining(86_400)).toBe("24:00:00");
+    expect(formatRemaining(86_401)).toBe("1 d 0:00:01");
+    expect(formatRemaining(7 * 86_400 - 3600)).toBe("6 d 23:00:00");
+  });
+
+  it("changes from one second to the next at every scale", () => {
+    for (const start of [59, 3599, 3601, 86_399, 86_405, 6 * 86_400 + 17]) {
+      expect(formatRemaining(start), String(start)).not.toBe(formatRemaining(start - 1));
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { act, cleanup, fireEvent, render, screen } from "@testing-library/react"
 import { StrictMode, useEffect, useState } from "react";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import type { SessionClient } from "../../../src/client/session-client.js";
-import { SessionProvider, useSession, useSessionClient, useSessionState } from "../../../src/react.js";
+import { SessionProvider, useSession, useSessionClient, useSessionState, useUserState } from "../../../src/react.js";
 import type { TestBrowser } from "../../support/browser.js";
 import { type LiveStint, PASSWORD, startLiveStint, type TabState } from "./live-stint.js";
 
@@ -63,6 +63,25 @@ function ClaimWorkspace() {
         Claim Two
       </button>
       <output>{outcome}</output>
+    </>
+  );
+}
+
+/** A preference of the person, not of the tab: it follows them to every device. */
+function ThemeToggle() {
+  const [prefs, setPrefs] = useUserState<{ theme?: string }>();
+  const [refused, setRefused] = useState("");
+  const toggle = () =>
+    setPrefs({ theme: prefs.theme === "dark" ? "light" : "dark" }).catch((error: { code?: string }) =>
+      setRefused(String(error.code)),
+    );
+  return (
+    <>
+      <span data-testid="theme">{prefs.theme ?? "system"}</span>
+      <button type="button" onClick={toggle}>
+        Toggle theme
+      </button>
+      <output data-testid="theme-refused">{refused}</output>
     </>
   );
 }
@@ -307,6 +326,38 @@ describe("stint/react against a real Stint", () => {
       await live.stint.commit(session);
     });
     expect(workspace()).toBe("w3");
+  });
+
+  it("useUserState shows the user's state, writes it, and follows a change made on another device", async () => {
+    await signInBeforeLoad();
+    const client = openTab();
+    render(
+      <SessionProvider client={client}>
+        <ThemeToggle />
+      </SessionProvider>,
+    );
+    await pass();
+    expect(shown("theme")).toBe("system");
+    await click("Toggle theme");
+    expect(shown("theme")).toBe("dark");
+    // The phone, another browser signed in as alice, reads it from the server.
+    expect((await phone.get("/api/user/state")).body.state).toEqual({ theme: "dark" });
+    // …and changes it: the page hears of it over its event stream.
+    await meanwhile(() => phone.patch("/api/user/state", { set: { theme: "light" } }));
+    expect(shown("theme")).toBe("light");
+  });
+
+  it("useUserState without a signed-in user shows nothing and its setter is refused", async () => {
+    const client = openTab();
+    render(
+      <SessionProvider client={client}>
+        <ThemeToggle />
+      </SessionProvider>,
+    );
+    await pass();
+    await click("Toggle theme");
+    expect(shown("theme")).toBe("system");
+    expect(shown("theme-refused")).toBe("no_session");
   });
 
   it("signs out when another tab signs out", async () => {

@@ -1,0 +1,138 @@
+import { escapeJson, escapeKey, memberSizes, unescapeJson } from "./postgres-json.js";
+import { type PostgresQueryable, stateSize } from "./postgres-schema.js";
+import type { UserStatePatchResult, UserStateRecord, UserStateStore } from "./store.js";
+import { jsonBytes } from "./user-state-patch.js";
+
+/** What user states need of the store's pool: pg's `Pool` fits. */
+export interface PostgresUserStatePool extends PostgresQueryable {
+  connect(): Promise<PostgresQueryable & { release(): void }>;
+}
+
+const SUFFIX = "_user_state";
+
+/**
+ * User states in a table beside the sessions, `<table>_user_state`, created on first use. Each
+ * patch is one statement (jsonb `-` removes keys, `||` replaces them whole; `state_bytes`
+ * keeps each member's size as JSON.stringify counts it), so concurrent patches of different
+ * keys never lose an update. `guard` is the session store's (failures become 503).
+ */
+export function postgresUserState(
+  pool: PostgresUserStatePool,
+  sessionTable: string,
+  guard: <T>(call: () => Promise<T>) => Promise<T>,
+): UserStateStore {
+  // Identifiers stop at 63 bytes; the session table's name is at most that already.
+  const t = `"${sessionTable.slice(0, 63 - SUFFIX.length)}${SUFFIX}"`;
+  const columns = "state::text AS state, version, updated_at";
+  const merged = (column: string, set: string) => `(${column} - $4::text[]) || ${set}`;
+  const sql = {
+    get: `SELECT ${columns} FROM ${t} WHERE user_id = $1`,
+    /** $1 user, $2 now, $3 members to set, $4 keys to unset, $5 sizes of the members set, $6 max bytes. */
+    upsert: `INSERT INTO ${t} AS s (user_id, state, state_bytes, version, updated_at)
+        VALUES ($1, $3::jsonb, $5::jsonb, 1, $2)
+      ON CONFLICT (user_id) DO UPDATE SET
+        state = ${merged("s.state", "$3::jsonb")},
+        state_bytes = ${merged("s.state_bytes", "$5::jsonb")},
+        version = s.version + 1,
+        updated_at = $2
+      WHERE $6::bigint IS NULL OR ${stateSize(merged("s.state_bytes", "$5::jsonb"))} <= $6::bigint
+      RETURNING ${columns}`,
+    /** $1 user, $2 now, $3 members, $4 their sizes: only when the user has no state yet. */
+    insertNew: `INSERT INTO ${t} (user_id, state, state_bytes, version, updated_at)
+        VALUES ($1, $3::jsonb, $4::jsonb, 1, $2)
+      ON CONFLICT (user_id) DO NOTHING RETURNING ${columns}`,
+    /** As `upsert`, and $7 the version it must have. */
+    update: `UPDATE ${t} AS s SET
+        state = ${merged("s.state", "$3::jsonb")},
+        state_bytes = ${merged("s.state_bytes", "$5::jsonb")},
+        version = s.version + 1,
+        updated_at = $2
+      WHERE s.user_id = $1 AND s.version = $7::integer
+        AND ($6::bigint IS NULL OR ${stateSize(merged("s.state_bytes", "$5::jsonb"))} <= $6::bigint)
+      RETURNING ${columns}`,
+    delete: `DELETE FROM ${t} WHERE user_id = $1`,
+  };
+
+  let ready: Promise<void> | undefined;
+  const prepared = (): Promise<void> =>
+    (ready ??= (async () => {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        // The lock the session table's migration takes: workers starting together queue here.
+        await client.query("SELECT pg_advisory_xact_lock(hashtextextended('stint_schema', 0))");
+        await client.query(`CREATE TABLE IF NOT EXISTS ${t} (
+          user_id text COLLATE "C" PRIMARY KEY,
+          state jsonb NOT NULL,
+          state_bytes jsonb NOT NULL,
+          version integer NOT NULL,
+          updated_at bigint NOT NULL
+        )`);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    })().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
+  const query = (text: string, values: unknown[]) =>
+    guard(async () => {
+      await prepared();
+      return pool.query(text, values);
+    });
+
+  return {
+    async get(userId) {
+      const { rows } = await query(sql.get, [escapeKey(userId)]);
+      return rows[0] ? decode(rows[0]) : null;
+    },
+
+    async patch(userId, patch): Promise<UserStatePatchResult> {
+      const set = patch.set ?? {};
+      // Every member set stays in the result, so a set alone over the limit is over it in any case.
+      if (patch.maxStateBytes !== undefined && jsonBytes(set) > patch.maxStateBytes) {
+        return { ok: false, reason: "too_large" };
+      }
+      const values = [
+        escapeKey(userId),
+        patch.now,
+        escapeJson(JSON.stringify(set)),
+        (patch.unset ?? []).map(escapeKey),
+        escapeJson(JSON.stringify(memberSizes(set))),
+        patch.maxStateBytes ?? null,
+      ];
+      if (patch.ifVersion === undefined) {
+        const { rows } = await query(sql.upsert, values);
+        return rows[0] ? { ok: true, record: decode(rows[0]) } : { ok: false, reason: "too_large" };
+      }
+      if (patch.ifVersion === 0) {
+        const [user, now, members, , sizes] = values;
+        const { rows } = await query(sql.insertNew, [user, now, members, sizes]);
+        return rows[0] ? { ok: true, record: decode(rows[0]) } : { ok: false, reason: "conflict" };
+      }
+      const { rows } = await query(sql.update, [...values, patch.ifVersion]);
+      if (rows[0]) return { ok: true, record: decode(rows[0]) };
+      // Nothing matched: a stale version, or a state that would be too large.
+      const current = (await query(sql.get, [escapeKey(userId)])).rows[0];
+      return { ok: false, reason: current && Number(current.version) === patch.ifVersion ? "too_large" : "conflict" };
+    },
+
+    async delete(userId) {
+      return ((await query(sql.delete, [escapeKey(userId)])).rowCount ?? 0) > 0;
+    },
+  };
+}
+
+// jsonb comes as text so the NUL escape is undone before JSON.parse, which keeps `__proto__`
+// an own key; bigint comes as a string.
+function decode(row: Record<string, unknown>): UserStateRecord {
+  return {
+    state: JSON.parse(unescapeJson(String(row.state))),
+    version: Number(row.version),
+    updatedAt: Number(row.updated_at),
+  };
+}

@@ -1,0 +1,108 @@
+import { createHash } from "node:crypto";
+import type { JsonObject, UserStateRecord, UserStateStore } from "./store.js";
+
+/** What user states need of the store's client (an ioredis `Redis` or `Cluster` fits). */
+export interface RedisUserStateClient {
+  hgetall(key: string): Promise<Record<string, string>>;
+  evalsha(sha1: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/**
+ * KEYS: the user's state hash. ARGV: now, ifVersion or "", maxStateBytes or "", the number of
+ * fields to delete, those fields, then field/value pairs to set. Returns {"ok", fields…} or
+ * {reason}. Fields are laid out as a session's state is (`t:<json key>` → JSON value), so the
+ * size of the state as JSON follows from lengths alone.
+ */
+const PATCH = `
+local key, now, ifVersion, maxBytes = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local first = 5
+local setFrom = first + tonumber(ARGV[4])
+local version = tonumber(redis.call('HGET', key, 'version') or '0')
+if ifVersion ~= '' and tonumber(ifVersion) ~= version then return {'conflict'} end
+if maxBytes ~= '' then
+  local sizes = {}
+  for _, field in ipairs(redis.call('HKEYS', key)) do
+    if string.sub(field, 1, 2) == 't:' then sizes[field] = redis.call('HSTRLEN', key, field) end
+  end
+  for i = first, setFrom - 1 do sizes[ARGV[i]] = nil end
+  for i = setFrom, #ARGV, 2 do sizes[ARGV[i]] = #ARGV[i + 1] end
+  -- JSON.stringify(state): "{" + members joined by "," + "}", each <json key>:<json value>.
+  local total, members = 2, 0
+  for field, length in pairs(sizes) do
+    total = total + #field - 2 + 1 + length
+    members = members + 1
+  end
+  if members > 1 then total = total + members - 1 end
+  if total > tonumber(maxBytes) then return {'too_large'} end
+end
+for i = first, setFrom - 1 do redis.call('HDEL', key, ARGV[i]) end
+for i = setFrom, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', key, 'version', version + 1, 'updatedAt', now)
+return {'ok', redis.call('HGETALL', key)}
+`;
+const PATCH_SHA = createHash("sha1").update(PATCH).digest("hex");
+const DELETE = "return redis.call('DEL', KEYS[1])";
+
+/**
+ * User states in Redis, one hash per user (`<base>us:<user>`) beside the sessions, with no
+ * TTL: a user's state outlives every session. A patch is one Lua script, atomic on a single
+ * server and on Cluster (the key carries the store's hash tag). `guard` is the store's own
+ * (first-connection wait, failures as 503).
+ */
+export function redisUserState(
+  client: RedisUserStateClient,
+  base: string,
+  guard: <T>(call: () => Promise<T>) => Promise<T>,
+): UserStateStore {
+  const keyOf = (userId: string) => `${base}us:${userId}`;
+  return {
+    async get(userId) {
+      return decode(await guard(() => client.hgetall(keyOf(userId))));
+    },
+    async patch(userId, patch) {
+      const unset = (patch.unset ?? []).map(field);
+      const set: string[] = [];
+      for (const [name, value] of Object.entries(patch.set ?? {})) set.push(field(name), JSON.stringify(value));
+      const args = [patch.now, patch.ifVersion ?? "", patch.maxStateBytes ?? "", unset.length, ...unset, ...set];
+      const reply = (await guard(async () => {
+        try {
+          return await client.evalsha(PATCH_SHA, 1, keyOf(userId), ...args);
+        } catch (error) {
+          // A restarted or flushed server has an empty script cache.
+          if (!String((error as Error | undefined)?.message).startsWith("NOSCRIPT")) throw error;
+          return await client.eval(PATCH, 1, keyOf(userId), ...args);
+        }
+      })) as [string, string[]?];
+      const [status, fields] = reply;
+      if (status !== "ok" || !fields) return { ok: false, reason: status as "conflict" | "too_large" };
+      const flat: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) flat[fields[i] as string] = fields[i + 1] as string;
+      return { ok: true, record: decode(flat) as UserStateRecord };
+    },
+    async delete(userId) {
+      return (await guard(() => client.eval(DELETE, 1, keyOf(userId)))) === 1;
+    },
+  };
+}
+
+/** The hash field of a state key: its JSON text after "t:". */
+function field(name: string): string {
+  return `t:${JSON.stringify(name)}`;
+}
+
+/**
+ * The record of a hash, or null for a missing one. The state is rebuilt as JSON text and
+ * parsed once: JSON.parse keeps `__proto__` an own key.
+ */
+function decode(fields: Record<string, string>): UserStateRecord | null {
+  if (fields.version === undefined) return null;
+  const members: string[] = [];
+  for (const [name, value] of Object.entries(fields))
+    if (name.startsWith("t:")) members.push(`${name.slice(2)}:${value}`);
+  return {
+    state: JSON.parse(`{${members.join(",")}}`) as JsonObject,
+    version: Number(fields.version),
+    updatedAt: Number(fields.updatedAt),
+  };
+}

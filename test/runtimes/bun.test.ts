@@ -1,0 +1,12 @@
+import { describeApi } from "../http/api.suite.js";
+import { bundleFor, runtimeHost } from "../support/runtime-host.js";
+
+/**
+ * Stint's Web handler on Bun (`Bun.serve`, memory store), bundled by esbuild from the package
+ * entries; the API suite drives it over HTTP from this process.
+ */
+let bundle: Promise<string> | undefined;
+describeApi(
+  "bun",
+  runtimeHost("bun", () => (bundle ??= bundleFor("bun", "test/fixtures/runtimes/server.ts"))),
+);
