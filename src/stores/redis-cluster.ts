@@ -96,9 +96,6 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
     : ownCluster(options.cluster, { timeoutMs, username: options.username, password: options.password });
   const client: RedisClusterStoreClient = own?.client ?? (options.cluster as RedisClusterStoreClient);
   const connecting = own?.connected ?? (() => null);
-  const pubsub = redisClusterPubSub(client, { timeoutMs });
-  const nonce = randomBytes(9).toString("base64url");
-  const cache = options.cache === false ? null : new SessionCache(pubsub, `${prefix}inval`, nonce, options.cache);
 
   const bases = Array.from({ length: BUCKETS }, (_, bucket) => `${prefix}{${bucketTag(bucket)}}`);
   const key = {
@@ -110,6 +107,15 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
     ids: (bucket: number) => `${bases[bucket]}ids`,
   };
   const everyBucket = Array.from({ length: BUCKETS }, (_, bucket) => bucket);
+  const pubsub = redisClusterPubSub(client, {
+    timeoutMs,
+    relay: (about, channel, message) => {
+      const bucket = bucketOfId(about);
+      return runScript(client, scripts.relay, [key.ids(bucket)], [channel, message]);
+    },
+  });
+  const nonce = randomBytes(9).toString("base64url");
+  const cache = options.cache === false ? null : new SessionCache(pubsub, `${prefix}inval`, nonce, options.cache);
 
   /** Fail closed: any client or server failure becomes StoreUnavailableError (a 503). */
   const guard = async <T>(call: () => Promise<T>): Promise<T> => {

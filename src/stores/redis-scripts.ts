@@ -276,6 +276,12 @@ redis.call('ZREM', base .. 'ids', ARGV[3])
 return 1
 `;
 
+/**
+ * KEYS: any key of the bucket a message is about (it routes the script to that bucket's
+ * master). ARGV: channel, message. PUBLISHes from there (redis-cluster.ts: `relay`).
+ */
+const RELAY = "redis.call('PUBLISH', ARGV[1], ARGV[2])";
+
 /** The single layout (`redis://`, one hash tag) or the sharded one (`redis+cluster://`, buckets). */
 export type Layout = "single" | "sharded";
 
@@ -301,6 +307,7 @@ export function layoutScripts(layout: Layout) {
     scan: script(layout, SCAN),
     claim: script(layout, CLAIM),
     forget: script(layout, FORGET),
+    relay: { source: RELAY, sha: createHash("sha1").update(RELAY).digest("hex") },
   } as const;
 }
 

@@ -35,10 +35,25 @@ export interface RedisClusterPubSubClient {
  * the other nodes. When the cluster client drops a node from its pool (after a failover), the
  * link is reported down and up at once, and the caches drop what they hold.
  */
-export function redisClusterPubSub(client: RedisClusterPubSubClient, options: { timeoutMs: number }): PubSub {
+export function redisClusterPubSub(
+  client: RedisClusterPubSubClient,
+  options: {
+    timeoutMs: number;
+    /**
+     * PUBLISHes a message about a session from the master holding it. Its own scripts
+     * announced the session's changes from there, and messages from one node reach a listener
+     * in the order they were sent; from different nodes, in any order: a revocation's event
+     * sent from elsewhere could reach another process before the announcement that drops the
+     * session from its cache, and a client told "revoked" would still be served the session.
+     */
+    relay?: (about: string, channel: string, message: string) => Promise<unknown>;
+  },
+): PubSub {
   let next = 0;
+  const { relay } = options;
   const { pubsub, interrupt } = listeningPubSub({
-    publish: (channel, message) => client.publish(channel, message),
+    publish: (channel, message, about) =>
+      about !== undefined && relay ? relay(about, channel, message) : client.publish(channel, message),
     connect: () => {
       const nodes = client.nodes("all");
       const ready = nodes.filter((node) => node.status === "ready");

@@ -35,7 +35,7 @@ export function redisPubSub(client: RedisPubSubClient): PubSub {
 }
 
 export interface ListeningOptions {
-  publish(channel: string, message: string): Promise<unknown>;
+  publish(channel: string, message: string, about?: string): Promise<unknown>;
   /** A new listening connection; called again, after a pause, whenever the last one has ended for good. */
   connect(): RedisSubscriberConnection;
 }
@@ -106,8 +106,8 @@ export function listeningPubSub(options: ListeningOptions): { pubsub: PubSub; in
   };
 
   const pubsub: PubSub = {
-    publish: (topic, message) => {
-      if (!closed) sending.track(options.publish(topic, message));
+    publish: (topic, message, about) => {
+      if (!closed) sending.track(options.publish(topic, message, about));
     },
     subscribe: (topic, listener) => {
       const { remove, opened } = topics.add(topic, listener);

@@ -480,7 +480,10 @@ describe.skipIf(!clusterUrl)("a master SIGKILLed under load (a cluster of its ow
       await waitFor(async () => downs > 0, 10_000);
       // Link down: nothing from memory; a revocation made meanwhile is seen by the next read.
       expect(here!.peek?.(record.id, now)).toBeUndefined();
+      // A dead master is replaced; a dead replica must be marked failed before its master's
+      // changes are confirmed again (until then it might still be promoted: 503).
       if (node!.role === "master") await redis.waitForFailover(30_000);
+      else await redis.waitUntilHealthy(30_000);
       expect(await there!.deleteByUser("listener")).toEqual([record.id]);
       await waitFor(async () => here!.pubsub?.up === true, 10_000);
       expect(await here!.get(record.id, Date.now())).toBeNull();
