@@ -14,6 +14,7 @@ import { Services } from "./lib/services.js";
 import { checkTargets } from "./lib/targets.js";
 import { runBrowserTabs } from "./scenarios/browser-tabs.js";
 import { runCacheLag } from "./scenarios/cache-lag.js";
+import { runClusterSpread } from "./scenarios/cluster-spread.js";
 import { runHttpLogin } from "./scenarios/http-login.js";
 import { readGroups, runHttpRead } from "./scenarios/http-read.js";
 import { changingGroups, runHttpWrite } from "./scenarios/http-write.js";
@@ -31,14 +32,14 @@ async function main() {
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadavg();
   console.log(`Stint benchmarks (${quick ? "quick" : "full"}) — Node ${process.version}`);
-  const services = new Services({ redis: true, postgres: true });
+  const services = new Services({ redis: true, cluster: true, postgres: true });
   const pool = new ServerPool(services);
   const run: RunContext = {
     quick,
     profile: PROFILES[quick ? "quick" : "full"],
     pool,
     services,
-    redisStats: () => services.redisStats(),
+    commandStats: () => services.commandStats(),
     log: (message) => console.log(`[${elapsed()}] ${message}`),
   };
   const step = async <T>(name: string, scenario: () => Promise<T>): Promise<T> => {
@@ -66,6 +67,7 @@ async function main() {
       }),
     );
     await pool.stop();
+    const clusterSpread = await step("sessions spread over a Redis Cluster", () => runClusterSpread(run));
     const scale = await step("scale", () => runScale(run));
     if (!memoryStore) throw new Error("the memory store scenario did not run");
     const measured = {
@@ -87,6 +89,7 @@ async function main() {
       login,
       cacheLag,
       storeOps,
+      clusterSpread,
       scale,
       memoryStore,
       browserTabs,

@@ -1,7 +1,6 @@
 /** What every scenario of a run shares: the mode, its durations, the servers and the services. */
 import type { ServerPool } from "./children.js";
-import type { RedisCommandStats } from "./redis-stats.js";
-import type { Services } from "./services.js";
+import type { CommandStatsByStore, Services } from "./services.js";
 
 export interface Profile {
   /** Rounds of alternation, and seconds per load, of the HTTP scenarios. */
@@ -47,6 +46,7 @@ export interface RunContext {
   profile: Profile;
   pool: ServerPool;
   services: Services;
-  redisStats(): Promise<RedisCommandStats | null>;
+  /** INFO commandstats of each Redis-backed store kind (a cluster's summed over its masters). */
+  commandStats(): Promise<CommandStatsByStore>;
   log(message: string): void;
 }

@@ -12,6 +12,7 @@ export const STORE_NAMES: Record<StoreKind, string> = {
   memory: "memory",
   sqlite: "SQLite",
   redis: "Redis",
+  "redis-cluster": "Redis Cluster (3 masters)",
   postgres: "PostgreSQL",
 };
 

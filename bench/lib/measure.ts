@@ -5,7 +5,8 @@
 import type { Route } from "../servers/common.js";
 import type { ServerChild } from "./children.js";
 import { type LoadOptions, load } from "./load.js";
-import { type CommandCounts, commandDelta, type RedisCommandStats } from "./redis-stats.js";
+import { type CommandCounts, commandDelta } from "./redis-stats.js";
+import type { CommandStatsByStore } from "./services.js";
 
 export interface Slot {
   /** Unique within one alternation: the same server may appear in several slots. */
@@ -23,7 +24,7 @@ export interface Tally {
   /** Store calls that changed the store. */
   writes: number;
   calls: Record<string, number>;
-  /** Redis commands executed meanwhile (Redis-backed variants only). */
+  /** Redis commands executed meanwhile (Redis-backed variants only; a cluster's summed over its masters). */
   redis: CommandCounts;
 }
 
@@ -33,14 +34,14 @@ function add(into: Record<string, number>, from: Record<string, number>, sign = 
   for (const [name, value] of Object.entries(from)) into[name] = (into[name] ?? 0) + sign * value;
 }
 
-/** One load of one slot, with the server's counters and Redis's command counts around it. */
-export async function measureOnce(slot: Slot, options: LoadOptions, redis: RedisCommandStats | null): Promise<Tally> {
-  const watchRedis = redis !== null && slot.server.spec.store === "redis";
-  const redisBefore = watchRedis ? await redis.snapshot() : {};
+/** One load of one slot, with the server's counters and its Redis's command counts around it. */
+export async function measureOnce(slot: Slot, options: LoadOptions, commands: CommandStatsByStore): Promise<Tally> {
+  const redis = slot.server.spec.store ? commands[slot.server.spec.store] : undefined;
+  const redisBefore = redis ? await redis.snapshot() : {};
   const before = await slot.server.stats();
   const result = await load(slot.server, slot.route, options);
   const after = await slot.server.stats();
-  const redisAfter = watchRedis ? await redis.snapshot() : {};
+  const redisAfter = redis ? await redis.snapshot() : {};
   const calls: Record<string, number> = {};
   add(calls, after.calls);
   add(calls, before.calls, -1);
@@ -57,12 +58,12 @@ export async function measureOnce(slot: Slot, options: LoadOptions, redis: Redis
 /** Every slot in turn, `rounds` times; each slot's tallies, one per round. */
 export async function alternate(
   slots: readonly Slot[],
-  options: { rounds: number; seconds: number; redis: RedisCommandStats | null },
+  options: { rounds: number; seconds: number; commands: CommandStatsByStore },
 ): Promise<Map<string, Tally[]>> {
   const tallies = new Map(slots.map((slot) => [slot.id, [] as Tally[]]));
   for (let round = 0; round < options.rounds; round++) {
     for (const slot of slots) {
-      tallies.get(slot.id)?.push(await measureOnce(slot, { seconds: options.seconds }, options.redis));
+      tallies.get(slot.id)?.push(await measureOnce(slot, { seconds: options.seconds }, options.commands));
     }
   }
   return tallies;

@@ -1,27 +1,43 @@
-/** Commands a Redis server has executed, by name, from `INFO commandstats`. */
+/** Commands a Redis server (or every master of a cluster) has executed, by name, from `INFO commandstats`. */
 import { Redis } from "ioredis";
 
 export type CommandCounts = Record<string, number>;
 
 export class RedisCommandStats {
-  readonly #client: Redis;
-  constructor(url: string) {
-    this.#client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  readonly #clients: Redis[];
+  /** One URL per server counted: a single Redis, or each master of a cluster. */
+  constructor(urls: string | readonly string[]) {
+    this.#clients = (typeof urls === "string" ? [urls] : urls).map(
+      (url) => new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 }),
+    );
   }
 
+  /** The counts summed over every server. */
   async snapshot(): Promise<CommandCounts> {
-    const text = await this.#client.info("commandstats");
-    const counts: CommandCounts = {};
-    for (const line of text.split("\n")) {
-      const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
-      if (match?.[1]) counts[match[1]] = Number(match[2]);
+    const total: CommandCounts = {};
+    for (const counts of await this.snapshotEach()) {
+      for (const [name, calls] of Object.entries(counts)) total[name] = (total[name] ?? 0) + calls;
     }
-    return counts;
+    return total;
+  }
+
+  /** The counts of each server, in the order of the URLs. */
+  snapshotEach(): Promise<CommandCounts[]> {
+    return Promise.all(this.#clients.map(async (client) => parse(await client.info("commandstats"))));
   }
 
   async close(): Promise<void> {
-    await this.#client.quit().catch(() => this.#client.disconnect());
+    await Promise.all(this.#clients.map((client) => client.quit().catch(() => client.disconnect())));
   }
+}
+
+function parse(text: string): CommandCounts {
+  const counts: CommandCounts = {};
+  for (const line of text.split("\n")) {
+    const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+    if (match?.[1]) counts[match[1]] = Number(match[2]);
+  }
+  return counts;
 }
 
 /** What ran between two snapshots, without the INFO calls of the measurement itself. */

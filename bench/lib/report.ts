@@ -56,6 +56,33 @@ function frameworkTable(rows: readonly RequestRow[]): string[] {
   );
 }
 
+/** Issue 13: how evenly a Redis Cluster's masters share sessions and commands. */
+function clusterSpreadSection(results: Results): string[] {
+  const spread = results.clusterSpread;
+  if (!spread) return ["## Sessions over a Redis Cluster", "", "Left out: no Redis Cluster could be started.", ""];
+  const sessions = spread.masters.reduce((sum, master) => sum + master.sessions, 0);
+  const commands = spread.masters.reduce((sum, master) => sum + master.commands, 0);
+  const share = (part: number, whole: number) => `${((100 * part) / Math.max(1, whole)).toFixed(1)} %`;
+  return [
+    `## Sessions over a Redis Cluster (${int(spread.users)} users signed in, each session read once, ${fixed(spread.seconds, 1)} s)`,
+    "",
+    ...table(
+      ["master", "sessions held", "share", "commands run", "share"],
+      ["l", "r", "r", "r", "r"],
+      spread.masters.map((master) => [
+        `127.0.0.1:${master.port}`,
+        int(master.sessions),
+        share(master.sessions, sessions),
+        int(master.commands),
+        share(master.commands, commands),
+      ]),
+    ),
+    "",
+    "Each signed-in session lives in its user's bucket (1,024 buckets, one hash slot each, spread over the slot ranges): a sign-in is one script and a WAIT on the user's master, a read one HGETALL there (docs/scale-out.md).",
+    "",
+  ];
+}
+
 export function renderMarkdown(results: Results): string {
   const { machine } = results;
   const lines: string[] = [
@@ -126,6 +153,7 @@ export function renderMarkdown(results: Results): string {
     "",
     "From process A's revocation being acknowledged to process B's event stream for that session saying `revoked`, B having read the session into its cache first. The invalidation comes before the stream event on B's link, so this bounds the invalidation lag from above (it includes B writing the event and A's reading it over HTTP).",
     "",
+    ...clusterSpreadSection(results),
     "## Scale",
     "",
     ...table(

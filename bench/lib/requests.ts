@@ -3,7 +3,7 @@
  * node:http (and its framework without sessions), alternating round by round.
  */
 import type { Framework, Route, SessionKind, StoreKind, VariantSpec } from "../servers/common.js";
-import { variantKey } from "../servers/common.js";
+import { REDIS_STORES, variantKey } from "../servers/common.js";
 import type { ServerChild } from "./children.js";
 import type { RunContext } from "./context.js";
 import { type Kind, kindOf, labelOf } from "./labels.js";
@@ -70,7 +70,7 @@ export async function compareRoute(
   const { profile } = run;
   await warmUp([...servers.values()], route, profile.warmSeconds);
   run.log(`  ${route}: ${slots.length} loads × ${profile.rounds} rounds × ${profile.seconds} s`);
-  const tallies = await alternate(slots, { ...profile, redis: await run.redisStats() });
+  const tallies = await alternate(slots, { ...profile, commands: await run.commandStats() });
 
   const bareRounds = bareSlots.map((id) => tallies.get(id)!);
   const bareAll = bareRounds.flat();
@@ -115,7 +115,7 @@ function row(spec: VariantSpec, rounds: Tally[], bare: Tally[], framework: Tally
     cpuRatioToBare: ratioTo(bare, cpuPerRequest),
     writesPerRequest: perRequest(tally.writes, tally),
     storeCallsPerRequest: perCall,
-    redisCommandsPerRequest: spec.store === "redis" ? redis : null,
+    redisCommandsPerRequest: REDIS_STORES.has(spec.store) ? redis : null,
   };
 }
 

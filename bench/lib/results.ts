@@ -1,6 +1,7 @@
 /** Everything a run measured: written to bench/results/latest.json and rendered from there. */
 import type { BrowserTabsResult } from "../scenarios/browser-tabs.js";
 import type { LagResult } from "../scenarios/cache-lag.js";
+import type { ClusterSpreadResult } from "../scenarios/cluster-spread.js";
 import type { StoreOpsRow } from "../scenarios/store-ops.js";
 import type { ValidationResult } from "../scenarios/validation.js";
 import type { MemoryResult } from "../workers/memory-store.js";
@@ -22,6 +23,8 @@ export interface Results {
   login: RouteComparison;
   cacheLag: LagResult[];
   storeOps: StoreOpsRow[];
+  /** Null when no Redis Cluster could be started. */
+  clusterSpread: ClusterSpreadResult | null;
   scale: { results: ScaleResult[]; missing: string[] };
   memoryStore: MemoryResult;
   browserTabs: BrowserTabsResult;

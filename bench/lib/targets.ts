@@ -52,11 +52,12 @@ export function checkTargets(results: Measured): TargetCheck[] {
     met: stintOps.length > 0 && worst === 0,
   });
   for (const row of stintOps.filter((r) => r.redis !== null)) {
-    const commands = sum(row.redis ?? {});
+    // The first read after signing in fills the cache (one HGETALL); every later one is a hit.
+    const total = Math.round(sum(row.redis ?? {}) * row.requests);
     checks.push({
-      target: "Redis commands per cached read request: 0",
-      measured: `${commands.toFixed(3)} (INFO commandstats)`,
-      met: commands === 0,
+      target: `Redis commands per cached read request: 0 (${row.label})`,
+      measured: `${total} in ${row.requests} reads, the first one's miss included (INFO commandstats)`,
+      met: total <= 1,
     });
   }
   const redisOps = results.storeOps.filter((row) => row.key === "node:stint:redis");

@@ -14,7 +14,8 @@ export function readGroups(quick: boolean): VariantSpec[][] {
   const frameworkStores: StoreKind[] = quick ? ["memory", "sqlite"] : all;
   return [
     [
-      ...stintOn("node", quick ? ["memory", "sqlite", "redis"] : all),
+      // The cluster on node:http only: the per-request cost of a store spread over masters.
+      ...stintOn("node", quick ? ["memory", "sqlite", "redis", "redis-cluster"] : [...all, "redis-cluster"]),
       ...(quick ? [] : [{ framework: "node", session: "floor", store: "sqlite" } as const]),
       { framework: "node", session: "iron-session" },
     ],

@@ -6,7 +6,7 @@ import type { VariantSpec } from "../servers/common.js";
 export function changingGroups(quick: boolean): VariantSpec[][] {
   return [
     [
-      ...stintOn("node", quick ? ["memory", "sqlite"] : ["memory", "sqlite", "redis", "postgres"]),
+      ...stintOn("node", quick ? ["memory", "sqlite"] : ["memory", "sqlite", "redis", "redis-cluster", "postgres"]),
       ...(quick ? [] : [{ framework: "express", session: "none" } as const]),
       { framework: "express", session: "express-session", store: "memory" },
     ],

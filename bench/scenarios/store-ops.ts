@@ -7,7 +7,7 @@ import type { RunContext } from "../lib/context.js";
 import { labelOf } from "../lib/labels.js";
 import { measureOnce, perRequest } from "../lib/measure.js";
 import { stintOn } from "../lib/requests.js";
-import type { Route, VariantSpec } from "../servers/common.js";
+import { REDIS_STORES, type Route, type VariantSpec } from "../servers/common.js";
 import { ROUND_TRIPS } from "../servers/stint.js";
 
 export interface StoreOpsRow {
@@ -25,7 +25,7 @@ export interface StoreOpsRow {
 }
 
 const VARIANTS: VariantSpec[] = [
-  ...stintOn("node", ["memory", "sqlite", "redis", "postgres"]),
+  ...stintOn("node", ["memory", "sqlite", "redis", "redis-cluster", "postgres"]),
   { framework: "express", session: "express-session", store: "memory" },
   { framework: "express", session: "express-session", store: "redis" },
   { framework: "express", session: "express-session", store: "sqlite" },
@@ -37,14 +37,14 @@ const ROUTES: Route[] = ["read", "write", "login"];
 
 export async function runStoreOps(run: RunContext): Promise<{ rows: StoreOpsRow[] }> {
   const servers = await run.pool.available(VARIANTS);
-  const redis = await run.redisStats();
+  const commands = await run.commandStats();
   const rows: StoreOpsRow[] = [];
   for (const server of servers) {
     // A fresh session: a touch (at most one a minute per session) would blur the read counts.
     await server.signIn();
     for (const route of ROUTES) {
       const slot = { id: server.key, server, route };
-      const tally = await measureOnce(slot, { amount: run.profile.opsRequests, connections: 4 }, redis);
+      const tally = await measureOnce(slot, { amount: run.profile.opsRequests, connections: 4 }, commands);
       const per = (counts: Record<string, number>) =>
         Object.fromEntries(Object.entries(counts).map(([name, count]) => [name, perRequest(count, tally)]));
       const { [ROUND_TRIPS]: sent, ...calls } = tally.calls;
@@ -55,8 +55,8 @@ export async function runStoreOps(run: RunContext): Promise<{ rows: StoreOpsRow[
         requests: tally.requests,
         calls: per(calls),
         writes: perRequest(tally.writes, tally),
-        redis: server.spec.store === "redis" ? per(tally.redis) : null,
-        roundTrips: server.spec.store === "redis" && sent !== undefined ? perRequest(sent, tally) : null,
+        redis: REDIS_STORES.has(server.spec.store) ? per(tally.redis) : null,
+        roundTrips: REDIS_STORES.has(server.spec.store) && sent !== undefined ? perRequest(sent, tally) : null,
       });
     }
   }

@@ -1,6 +1,6 @@
 /**
  * One benchmark server per process, so its CPU is measured apart from the load generator.
- * argv[2] is the variant (JSON); BENCH_REDIS_URL / BENCH_POSTGRES_URL name the throwaway
+ * argv[2] is the variant (JSON); BENCH_REDIS_URL, BENCH_REDIS_CLUSTER_URL and BENCH_POSTGRES_URL name the throwaway
  * servers. Sends `{ ready: port }`, answers `{ type: "stats", id }` with its CPU time and
  * store calls, and `{ type: "stop" }` by closing and exiting.
  */
@@ -48,6 +48,7 @@ async function main() {
   const running = await start({
     spec,
     redisUrl: process.env.BENCH_REDIS_URL,
+    redisClusterUrl: process.env.BENCH_REDIS_CLUSTER_URL,
     postgresUrl: process.env.BENCH_POSTGRES_URL,
     dir: mkdtempSync(join(tmpdir(), "stint-bench-")),
   });

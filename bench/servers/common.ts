@@ -25,7 +25,10 @@ export type SessionKind =
   | "express-session"
   | "fastify-session"
   | "hono-sessions";
-export type StoreKind = "memory" | "sqlite" | "redis" | "postgres";
+export type StoreKind = "memory" | "sqlite" | "redis" | "redis-cluster" | "postgres";
+
+/** Stores whose Redis commands the parent counts (INFO commandstats, summed over the masters of a cluster). */
+export const REDIS_STORES: ReadonlySet<StoreKind | undefined> = new Set(["redis", "redis-cluster"]);
 
 export interface VariantSpec {
   framework: Framework;
@@ -93,6 +96,8 @@ export interface VariantContext {
   spec: VariantSpec;
   /** redis://… of the throwaway server, when the parent started one. */
   redisUrl?: string;
+  /** redis+cluster://… of the throwaway Redis Cluster, when the parent started one. */
+  redisClusterUrl?: string;
   /** postgres://… of the throwaway server, when the parent started one. */
   postgresUrl?: string;
   /** A private temporary directory (SQLite files). */

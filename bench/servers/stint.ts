@@ -19,6 +19,10 @@ export async function openStore(kind: StoreKind, context: VariantContext): Promi
       const { redisStore } = await import("stint/redis");
       return redisStore({ client: await countedRedis(required(context.redisUrl, "Redis")), prefix: `${name}:` });
     }
+    case "redis-cluster": {
+      const { redisStore } = await import("stint/redis");
+      return redisStore({ url: required(context.redisClusterUrl, "Redis Cluster"), prefix: `${name}:` });
+    }
     case "postgres": {
       const { postgresStore } = await import("stint/postgres");
       return postgresStore({ url: required(context.postgresUrl, "PostgreSQL"), table: name });

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { memoryUserStore, sqliteUserStore, type UserStore } from "../auth/users.js";
-import { openStoreUrl, redact } from "../stores/from-url.js";
+import { openStoreUrl, redact, type StoreUrlOptions } from "../stores/from-url.js";
 import { openDatabase } from "../stores/sqlite-schema.js";
 import type { Store } from "../stores/store.js";
 
@@ -23,10 +23,19 @@ export interface OpenedBackend {
  * servers of one machine).
  */
 export async function openBackend(url: string, options: { dataDir?: string } = {}): Promise<OpenedBackend> {
-  const { store, database } = await openStoreUrl(url);
+  const { store, database } = await openStoreUrl(url, storeUrlOptions());
   let users: UserStore;
   if (database) users = sqliteUserStore({ database });
   else if (store.kind === "memory") users = memoryUserStore();
   else users = sqliteUserStore({ database: openDatabase(join(options.dataDir ?? "./data", "users.db")) });
   return { store, users, database, label: redact(url), close: () => store.close() };
+}
+
+/**
+ * What store URLs cannot carry, from the environment: `STINT_SHARD_KEY`, the key that places
+ * each user's sessions on a Redis Cluster (a secret; in a URL it would be printed). Every
+ * server and tool of one cluster must have the same.
+ */
+export function storeUrlOptions(): StoreUrlOptions {
+  return { shardKey: process.env.STINT_SHARD_KEY || undefined };
 }

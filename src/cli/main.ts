@@ -24,7 +24,8 @@ Usage:
   stint COMMAND --help    that command's flags
 
 Store URLs: memory:, sqlite:./data/stint.db (default), file:./data/sessions,
-            redis://127.0.0.1:6379/0, postgres://user@127.0.0.1:5432/db
+            redis://127.0.0.1:6379/0, redis+cluster://host:port[,host:port…],
+            postgres://user@127.0.0.1:5432/db
 Durations: 90, 90s, 30m, 24h, 7d. Every flag also reads an environment variable
 (--port ← PORT, --store ← STINT_STORE, --secret ← STINT_SECRET, …).`;
 

@@ -266,7 +266,7 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
       login || !previous ? absoluteExpiryOf(this.policy, now, persistent) : previous.absoluteExpiresAt;
     const { data, state } = session.views;
     this.#assertStateSize(state);
-    const token = generateToken();
+    const token = generateToken(this.#store.newId?.(session.userId, previous?.id));
     const record: SessionRecord = {
       id: token.id,
       secretHash: hashSecret(token.secret),

@@ -17,9 +17,10 @@ export interface SessionToken {
   secret: string;
 }
 
-export function generateToken(): SessionToken {
+/** A new token; `id` when the store mints the public id (Store.newId), else a random one. */
+export function generateToken(id?: string): SessionToken {
   return {
-    id: randomBytes(ID_BYTES).toString("base64url"),
+    id: id ?? randomBytes(ID_BYTES).toString("base64url"),
     secret: randomBytes(SECRET_BYTES).toString("base64url"),
   };
 }

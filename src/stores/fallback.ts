@@ -131,6 +131,8 @@ export function fallbackStore(guardedPrimary: Store, fallback: Store = memorySto
         () => fallback.scan?.(options) ?? Promise.resolve([]),
       ),
     ...(primary.pubsub && { pubsub: primary.pubsub }),
+    // Ids the primary mints are ids the memory fallback takes as well.
+    ...(primary.newId && { newId: primary.newId.bind(primary) }),
     // A user's state outlives sessions: it is never kept in memory only, so during an outage
     // it fails closed (503) rather than forking into a copy that would be lost.
     ...(primary.userState && { userState: primary.userState }),

@@ -5,6 +5,11 @@ import { sqliteStore } from "./sqlite.js";
 import { openDatabase } from "./sqlite-schema.js";
 import type { Store } from "./store.js";
 
+export interface StoreUrlOptions {
+  /** A Redis Cluster's `shardKey` (redisStore): every process and tool on one cluster must share it. */
+  shardKey?: string;
+}
+
 export interface OpenedStore {
   store: Store;
   /** The SQLite handle of an `sqlite:` store, for tables that live beside the sessions. */
@@ -13,10 +18,10 @@ export interface OpenedStore {
 
 /**
  * Turns a store URL (API.md: `memory:`, `sqlite:./data/stint.db`, `file:./data/sessions`,
- * `redis://…`, `postgres://…`) into a Store. Drivers of remote stores are loaded only when
+ * `redis://…`, `redis+cluster://host:port,…`, `postgres://…`) into a Store. Drivers of remote stores are loaded only when
  * used. Throws, naming the accepted forms, on anything else.
  */
-export async function openStoreUrl(url: string): Promise<OpenedStore> {
+export async function openStoreUrl(url: string, options: StoreUrlOptions = {}): Promise<OpenedStore> {
   switch (schemeOf(url)) {
     case "memory:":
       return { store: memoryStore() };
@@ -38,6 +43,8 @@ export async function openStoreUrl(url: string): Promise<OpenedStore> {
     case "redis:":
     case "rediss:":
       return { store: (await import("./redis.js")).redisStore({ url }) };
+    case "redis+cluster:":
+      return { store: (await import("./redis.js")).redisStore({ url, shardKey: options.shardKey }) };
     case "postgres:":
     case "postgresql:":
       return { store: (await import("./postgres.js")).postgresStore({ url }) };
@@ -46,13 +53,22 @@ export async function openStoreUrl(url: string): Promise<OpenedStore> {
   }
 }
 
-const SCHEMES = new Set(["memory:", "sqlite:", "file:", "redis:", "rediss:", "postgres:", "postgresql:"]);
+const SCHEMES = new Set([
+  "memory:",
+  "sqlite:",
+  "file:",
+  "redis:",
+  "rediss:",
+  "redis+cluster:",
+  "postgres:",
+  "postgresql:",
+]);
 
 /** Throws, naming the accepted forms, unless `url` is a store URL openStoreUrl knows. */
 export function checkStoreUrl(url: string): void {
   if (SCHEMES.has(schemeOf(url))) return;
   throw new TypeError(
-    `unsupported store URL ${JSON.stringify(redact(url))}: use memory:, sqlite:PATH, file:DIR, redis://… or postgres://….`,
+    `unsupported store URL ${JSON.stringify(redact(url))}: use memory:, sqlite:PATH, file:DIR, redis://…, redis+cluster://… or postgres://….`,
   );
 }
 
@@ -96,7 +112,7 @@ function safeDecode(text: string): string {
   }
 }
 
-const REDIS = new Set(["redis:", "rediss:"]);
+const REDIS = new Set(["redis:", "rediss:", "redis+cluster:"]);
 const POSTGRES = new Set(["postgres:", "postgresql:"]);
 
 /** Do processes using this store URL share its sessions and events (workers, servers)? */

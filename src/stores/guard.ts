@@ -101,7 +101,7 @@ export function guardStore(store: Store, options: GuardOptions = {}): Store {
     return usable;
   };
 
-  const { count, scan, pubsub, peek, cache, userState } = store;
+  const { count, scan, pubsub, peek, cache, userState, newId } = store;
   const usable = (records: SessionRecord[]) =>
     records.every((record) => recordProblem(record) === null) ? records : refuseDamaged(records);
 
@@ -131,6 +131,7 @@ export function guardStore(store: Store, options: GuardOptions = {}): Store {
       },
     }),
     ...(cache && { cache }),
+    ...(newId && { newId: newId.bind(store) }),
     ...(userState && { userState: guardUserState(userState, guard) }),
     // A store's own health may describe a failure in its driver's words: they go to the log,
     // and the report keeps a fixed word (API.md: health never carries a driver's message).

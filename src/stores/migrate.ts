@@ -24,7 +24,12 @@ export interface MigrationReport {
 export async function migrateSessions(
   from: Store,
   to: Store,
-  options: { after?: string; now?: () => number; onProgress?: (report: MigrationReport) => void } = {},
+  options: {
+    after?: string;
+    now?: () => number;
+    /** Called after each session (cheap: a caller that prints should throttle itself). */
+    onProgress?: (report: MigrationReport) => void;
+  } = {},
 ): Promise<MigrationReport> {
   const now = options.now ?? (() => Date.now());
   const report: MigrationReport = { read: 0, copied: 0, skipped: 0, mismatched: [], lastId: options.after ?? null };
@@ -40,7 +45,7 @@ export async function migrateSessions(
     const copy = await to.get(record.id, now());
     if (copy && !sameRecord(record, copy)) report.mismatched.push(record.id);
     report.lastId = record.id;
-    if (report.read % 1_000 === 0) options.onProgress?.(report);
+    options.onProgress?.(report);
   }
   return report;
 }

@@ -19,26 +19,45 @@ import { createHash } from "node:crypto";
  * ambiguity and `null` handling cannot touch them. Field names hold the JSON-encoded key, so
  * the size of the state as JSON is computed from lengths alone (maxStateBytes).
  *
- * Redis Cluster: every key of one store carries the same hash tag (`B` starts with
- * `{prefix}`), so all keys a script touches are in one slot and every script below is
- * atomic on Cluster exactly as on a single server. Scripts build some key names from `B`
- * (a user index found through `owner`, the hashes of evicted sessions); Cluster allows it
- * because they share the declared keys' slot.
+ * Two layouts run the same scripts. The single layout (a `redis://` store) has one `B`,
+ * `{prefix}`, for every key. The sharded layout (`redis+cluster://`, redis-buckets.ts) has a
+ * `B` per bucket, `prefix{tag}`, and each bucket holds the five keys above for its own
+ * sessions, plus
+ *
+ *   B p:<id>      string: the bucket that holds the session of <id>, when it is not the
+ *                 bucket named by the id (an id this store did not mint, of a signed-in
+ *                 session: it lives with its user's index)
+ *
+ * Either way all keys a script touches share the declared key's hash slot, so every script
+ * is atomic on Redis Cluster exactly as on a single server. Scripts build some key names
+ * from `B` (a user index found through `owner`, the hashes of evicted sessions); Cluster
+ * allows it because they share the declared keys' slot.
  */
 
 /**
  * Every script gets the key base and this process's cache nonce first. `drop` removes a
  * session and all its index entries (1 when its hash still existed); `announce` tells every
  * process's session cache which sessions changed, from inside the script, so no change can
- * go unannounced (see SessionCache).
+ * go unannounced (see SessionCache); `elsewhere` is the bucket a pointer names (sharded
+ * layout), or false.
  */
-const PRELUDE = `
+function prelude(layout: Layout): string {
+  const sharded = layout === "sharded";
+  return `
 local base, nonce = ARGV[1], ARGV[2]
+local spread = ${sharded}
+-- One channel for the whole store: the part of the key base before its hash tag.
+local channel = ${sharded ? "string.match(base, '^[^{]*') .. 'inval'" : "base .. 'inval'"}
 local function announce(ids)
-  if #ids > 0 then redis.call('PUBLISH', base .. 'inval', nonce .. ' ' .. table.concat(ids, ' ')) end
+  if #ids > 0 then redis.call('PUBLISH', channel, nonce .. ' ' .. table.concat(ids, ' ')) end
 end
 local function skey(id) return base .. 's:' .. id end
 local function ukey(user) return base .. 'u:' .. user end
+local function pkey(id) return base .. 'p:' .. id end
+local function elsewhere(id)
+  if spread then return redis.call('GET', pkey(id)) end
+  return false
+end
 local function drop(id, user)
   user = user or redis.call('HGET', base .. 'owner', id)
   if user then redis.call('ZREM', ukey(user), id) end
@@ -48,25 +67,33 @@ local function drop(id, user)
   return redis.call('DEL', skey(id))
 end
 `;
+}
 
 /**
- * KEYS: session hash. ARGV: base, nonce, id, now, userId or "", createdAt, expiresAt, expiresAt
- * rounded up to an integer, maxPerUser or "", the id it replaces or "", "1" when that
- * replacement is required, then the hash's field/value pairs. Returns nil when the id
- * exists, else {created (0/1), replaced (0/1), evicted ids oldest first}.
+ * KEYS: session hash. ARGV: base, nonce, then redis-codec.ts' createArgs. Returns nil when
+ * the id exists, else {created (0/1), replaced (0/1), evicted ids oldest first, away (0/1)}.
+ * Sharded layout: a replaced session that is not in this bucket is "away" (a login from an
+ * anonymous session, whose bucket is random): nothing of it is touched here, and when the
+ * replacement is required nothing is created; the store deletes it where it lives.
  */
-const CREATE = `${PRELUDE}
+const CREATE = `
 local id, now, user, createdAt, expiresAt, max = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[9]
-local replacing = ARGV[10]
+local replacing, required, pointed = ARGV[10], string.find(ARGV[11], 'r', 1, true), string.find(ARGV[11], 'p', 1, true)
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-local replaced = 0
+local replaced, away = 0, 0
 if replacing ~= '' then
+  -- Every hash has expiresAt: none means no hash here.
   local expires = redis.call('HGET', skey(replacing), 'expiresAt')
-  if expires and tonumber(expires) > now then replaced = 1 end
-  drop(replacing)
-  announce({replacing})
+  if spread and not expires then
+    if required then return {0, 0, {}, 1} end
+    away = 1
+  else
+    if expires and tonumber(expires) > now then replaced = 1 end
+    drop(replacing)
+    announce({replacing})
+  end
 end
-if ARGV[11] == '1' and replaced == 0 then return {0, 0, {}} end
+if required and replaced == 0 then return {0, 0, {}, 0} end
 local evicted = {}
 if user ~= '' and max ~= '' then
   local live = {}
@@ -83,26 +110,34 @@ if user ~= '' and max ~= '' then
 end
 for i = 12, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIREAT', KEYS[1], ARGV[8])
-redis.call('ZADD', base .. 'ids', 0, id)
+-- A pointed id is listed (scan) in the bucket its id names, beside its pointer.
+if not pointed then redis.call('ZADD', base .. 'ids', 0, id) end
 redis.call('ZADD', base .. 'expiry', expiresAt, id)
 if user ~= '' then
   redis.call('HSET', base .. 'owner', id, user)
   redis.call('ZADD', ukey(user), createdAt, id)
 end
-return {1, replaced, evicted}
+return {1, replaced, evicted, away}
 `;
 
 /**
- * KEYS: session hash. ARGV: base, nonce, id, now, ifVersion, lastSeenAt, expiresAt, expiresAt
- * rounded up, maxStateBytes (each "" when absent), the number of fields to delete, those
- * fields, then the field/value pairs to set. Returns {"ok", fields…} or {reason}.
+ * KEYS: session hash. ARGV: base, nonce, then redis-codec.ts' patchArgs. Returns {"ok",
+ * fields…}, {reason}, or {"moved", bucket} when a pointer names the bucket that holds it
+ * (its expiry then moves forward with the session's).
  */
-const PATCH = `${PRELUDE}
+const PATCH = `
 local key, id, now = KEYS[1], ARGV[3], tonumber(ARGV[4])
 local ifVersion, lastSeen, expiresAt, maxBytes = ARGV[5], ARGV[6], ARGV[7], ARGV[9]
 local first = 11
 local setFrom = first + tonumber(ARGV[10])
 local current = redis.call('HMGET', key, 'expiresAt', 'version', 'lastSeenAt')
+if not current[1] then
+  local home = elsewhere(id)
+  if home then
+    if expiresAt ~= '' then redis.call('PEXPIREAT', pkey(id), ARGV[8], 'GT') end
+    return {'moved', home}
+  end
+end
 if not current[1] or tonumber(current[1]) <= now then return {'not_found'} end
 if ifVersion ~= '' and tonumber(ifVersion) ~= tonumber(current[2]) then return {'conflict'} end
 if maxBytes ~= '' then
@@ -144,18 +179,26 @@ announce({id})
 return {'ok', record}
 `;
 
-/** KEYS: session hash. ARGV: base, nonce, id. Returns 1 when the hash existed. */
-const DELETE = `${PRELUDE}
+/**
+ * KEYS: session hash. ARGV: base, nonce, id. Returns 1 when the hash existed, 0 when not, or
+ * {"moved", bucket} when a pointer names the bucket that holds it.
+ */
+const DELETE = `
 local existed = drop(ARGV[3])
-if existed == 1 then announce({ARGV[3]}) end
-return existed
+if existed == 1 then
+  announce({ARGV[3]})
+  return 1
+end
+local home = elsewhere(ARGV[3])
+if home then return {'moved', home} end
+return 0
 `;
 
 /**
  * KEYS: user index. ARGV: base, nonce. Returns the user's existing hashes, newest first; index
  * entries whose hash Redis has already expired are removed as they are met.
  */
-const LIST_BY_USER = `${PRELUDE}
+const LIST_BY_USER = `
 local out = {}
 for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, -1)) do
   local record = redis.call('HGETALL', skey(id))
@@ -165,7 +208,7 @@ return out
 `;
 
 /** KEYS: user index. ARGV: base, nonce, user, except or "". Returns the ids whose hash was deleted. */
-const DELETE_BY_USER = `${PRELUDE}
+const DELETE_BY_USER = `
 local deleted = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if id ~= ARGV[4] and drop(id, ARGV[3]) == 1 then deleted[#deleted + 1] = id end
@@ -179,7 +222,7 @@ return deleted
  * at most `limit` sessions whose stored expiresAt <= now (their hash too, in case Redis's
  * clock is behind the caller's) with their index entries, and returns how many.
  */
-const DELETE_EXPIRED = `${PRELUDE}
+const DELETE_EXPIRED = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
 for _, id in ipairs(ids) do drop(id) end
 return #ids
@@ -187,18 +230,25 @@ return #ids
 
 /**
  * KEYS: ids index. ARGV: base, nonce, ZRANGEBYLEX start ("-" or "(" .. after), limit, now.
- * Returns up to `limit` live hashes in id order, skipping dead entries.
+ * Returns up to `limit` live hashes in id order, skipping dead entries. Sharded layout: an id
+ * whose pointer names another bucket is returned as {"moved", bucket, id} in its place, and
+ * an entry with neither hash nor pointer is removed.
  */
-const SCAN = `${PRELUDE}
+const SCAN = `
 local out, cursor, limit, now = {}, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 while #out < limit do
   local batch = redis.call('ZRANGEBYLEX', KEYS[1], cursor, '+', 'LIMIT', 0, limit)
   for _, id in ipairs(batch) do
     local expires = redis.call('HGET', skey(id), 'expiresAt')
+    local home = not expires and elsewhere(id)
     if expires and tonumber(expires) > now then
       out[#out + 1] = redis.call('HGETALL', skey(id))
-      if #out == limit then break end
+    elseif home then
+      out[#out + 1] = {'moved', home, id}
+    elseif spread and not expires then
+      redis.call('ZREM', KEYS[1], id)
     end
+    if #out == limit then break end
   end
   if #batch < limit then break end
   cursor = '(' .. batch[#batch]
@@ -206,21 +256,59 @@ end
 return out
 `;
 
+/**
+ * KEYS: the session hash in the bucket its id names (sharded layout). ARGV: base, nonce, id,
+ * the bucket that will hold it, the pointer's expiry (epoch ms). Reserves the id: 0 when it
+ * is taken, else 1 after writing the pointer and listing the id here for scans.
+ */
+const CLAIM = `
+local id = ARGV[3]
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', pkey(id)) == 1 then return 0 end
+redis.call('SET', pkey(id), ARGV[4], 'PXAT', ARGV[5])
+redis.call('ZADD', base .. 'ids', 0, id)
+return 1
+`;
+
+/** KEYS: the session hash in the bucket its id names. ARGV: base, nonce, id. Removes its pointer. */
+const FORGET = `
+redis.call('DEL', pkey(ARGV[3]))
+redis.call('ZREM', base .. 'ids', ARGV[3])
+return 1
+`;
+
+/**
+ * KEYS: any key of the bucket a message is about (it routes the script to that bucket's
+ * master). ARGV: channel, message. PUBLISHes from there (redis-cluster.ts: `relay`).
+ */
+const RELAY = "redis.call('PUBLISH', ARGV[1], ARGV[2])";
+
+/** The single layout (`redis://`, one hash tag) or the sharded one (`redis+cluster://`, buckets). */
+export type Layout = "single" | "sharded";
+
 export interface RedisScript {
   readonly source: string;
   readonly sha: string;
 }
 
-function script(source: string): RedisScript {
+function script(layout: Layout, body: string): RedisScript {
+  const source = prelude(layout) + body;
   return { source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-export const scripts = {
-  create: script(CREATE),
-  patch: script(PATCH),
-  delete: script(DELETE),
-  listByUser: script(LIST_BY_USER),
-  deleteByUser: script(DELETE_BY_USER),
-  deleteExpired: script(DELETE_EXPIRED),
-  scan: script(SCAN),
-} as const;
+/** The scripts of a layout. */
+export function layoutScripts(layout: Layout) {
+  return {
+    create: script(layout, CREATE),
+    patch: script(layout, PATCH),
+    delete: script(layout, DELETE),
+    listByUser: script(layout, LIST_BY_USER),
+    deleteByUser: script(layout, DELETE_BY_USER),
+    deleteExpired: script(layout, DELETE_EXPIRED),
+    scan: script(layout, SCAN),
+    claim: script(layout, CLAIM),
+    forget: script(layout, FORGET),
+    relay: { source: RELAY, sha: createHash("sha1").update(RELAY).digest("hex") },
+  } as const;
+}
+
+export type RedisScripts = ReturnType<typeof layoutScripts>;

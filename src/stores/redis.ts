@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
+import { StoreConflictError } from "../core/errors.js";
 import { type RedisPubSubClient, redisPubSub } from "../transports/redis.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
-import { parseStored } from "./record-check.js";
-import { type RedisScript, scripts } from "./redis-scripts.js";
+import { parseClusterUrl, type RedisClusterStoreOptions, redisClusterStore } from "./redis-cluster.js";
+import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
+import { closeClient, firstConnection, runScript, storeFailure } from "./redis-connection.js";
+import { layoutScripts, type RedisScript } from "./redis-scripts.js";
 import { redisUserState } from "./redis-user-state.js";
-import type { CompleteStore, JsonObject, SessionRecord } from "./store.js";
+import type { CompleteStore, SessionRecord } from "./store.js";
+
+const scripts = layoutScripts("single");
 
 /**
  * The Redis commands the store sends, typed structurally: an ioredis `Redis` (or `Cluster`)
@@ -36,35 +40,52 @@ interface CommonOptions {
 }
 
 export interface RedisUrlOptions extends CommonOptions {
-  /** `redis://[user:password@]host:port/db` or `rediss://…`: the store opens and closes its own client. */
+  /**
+   * `redis://[user:password@]host:port/db` or `rediss://…`: the store opens and closes its own
+   * client. `redis+cluster://[user:password@]host:port[,host:port…]` names the seed nodes of
+   * a Redis Cluster: the store is then the sharded one of the `cluster` option.
+   */
   url: string;
   /** Bound on connecting and on every command, in ms. Default 2,000. */
   timeoutMs?: number;
 }
 
 export interface RedisClientOptions extends CommonOptions {
-  /** Your ioredis client; it stays yours to close. */
+  /**
+   * Your ioredis client; it stays yours to close. Every key shares one hash tag, so an
+   * ioredis `Cluster` given here keeps all sessions on one slot: give it as `cluster` to
+   * spread them over every master.
+   */
   client: RedisStoreClient;
 }
 
-export type RedisStoreOptions = RedisUrlOptions | RedisClientOptions;
+export type RedisStoreOptions = RedisUrlOptions | RedisClientOptions | RedisClusterStoreOptions;
 
 /**
  * Sessions in Redis (or Valkey), shared by every worker and machine. A read is one HGETALL;
  * every change is one Lua script; Redis drops expired sessions itself (PEXPIREAT). Stint's
  * events travel between the processes sharing the store over Redis pub/sub.
  *
- * On Redis Cluster all keys of a store carry one hash tag, so each script stays atomic and
- * never fails with CROSSSLOT; the cost is that one store's sessions live on one shard
- * (Cluster still gives replicas and failover). Use several prefixes to spread apps.
+ * With `cluster` (seed nodes or an ioredis `Cluster`) or a `redis+cluster://` URL, sessions
+ * are spread over every master of a Redis Cluster, each user's sessions on one slot with
+ * their index, so every operation stays one atomic script (docs/scale-out.md). Otherwise all
+ * keys of a store carry one hash tag: on a single server that costs nothing.
  * Pick `maxmemory-policy noeviction` or a `volatile-*` policy: only session hashes carry a
  * TTL, and an index entry whose hash Redis evicted is skipped and cleaned up later.
  *
  * @example
  * import { redisStore } from "stint/redis";
  * const stint = createStint({ store: redisStore({ url: process.env.REDIS_URL! }), secret });
+ * // On a Redis Cluster:
+ * const spread = redisStore({ cluster: ["10.0.0.1:7000", "10.0.0.2:7000"], shardKey: process.env.SHARD_KEY });
  */
 export function redisStore(options: RedisStoreOptions): CompleteStore {
+  if ("cluster" in options) return redisClusterStore(options);
+  if ("url" in options && /^redis\+cluster:/i.test(options.url)) {
+    const { url, ...rest } = options;
+    const { seeds, username, password } = parseClusterUrl(url);
+    return redisClusterStore({ ...rest, cluster: seeds, username, password });
+  }
   const { prefix = "stint:" } = options;
   if (/[{}]/.test(prefix)) {
     throw new TypeError(`redisStore: prefix must not contain "{" or "}" (it becomes the hash tag), got ${prefix}.`);
@@ -84,13 +105,7 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
       if (first) await first;
       return await call();
     } catch (error) {
-      const message = String((error as Error | undefined)?.message);
-      const reason = /timed? ?out/i.test(message)
-        ? "timeout"
-        : /connection is closed/i.test(message)
-          ? "closed"
-          : "unreachable";
-      throw new StoreUnavailableError(`The Redis store failed: ${message}`, { cause: error, reason });
+      throw storeFailure(error, "Redis store");
     }
   };
   /** One command per read (issue 7): expiry is checked here, not in a script. */
@@ -106,40 +121,17 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     ids: `${base}ids`,
   };
 
-  const run = async (script: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> => {
-    try {
-      return await client.evalsha(script.sha, keys.length, ...keys, base, nonce, ...args);
-    } catch (error) {
-      // A restarted or flushed server has an empty script cache: EVAL loads the script again.
-      if (!String((error as Error | undefined)?.message).startsWith("NOSCRIPT")) throw error;
-      return await client.eval(script.source, keys.length, ...keys, base, nonce, ...args);
-    }
-  };
+  const run = (script: RedisScript, keys: string[], args: (string | number)[]) =>
+    runScript(client, script, keys, [base, nonce, ...args]);
 
   return {
     kind: "redis",
 
-    async create(record, { maxPerUser, replace, now }) {
-      const reply = await guard(() =>
-        run(
-          scripts.create,
-          [key.session(record.id)],
-          [
-            record.id,
-            now,
-            record.userId ?? "",
-            record.createdAt,
-            record.expiresAt,
-            Math.ceil(record.expiresAt),
-            maxPerUser ?? "",
-            replace?.id ?? "",
-            replace?.required ? "1" : "",
-            ...encode(record),
-          ],
-        ),
-      );
+    async create(record, options) {
+      const reply = await guard(() => run(scripts.create, [key.session(record.id)], createArgs(record, options)));
       if (reply === null) throw new StoreConflictError();
       const [created, replaced, evicted] = reply as [number, number, string[]];
+      const { replace } = options;
       cache?.invalidate(replace ? [replace.id, ...evicted] : evicted);
       return { created: created === 1, replaced: replaced === 1, evicted };
     },
@@ -151,34 +143,10 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     peek: (id, now) => cache?.peek(id, now),
 
     async patch(id, patch) {
-      const unset = [
-        ...(patch.dataUnset ?? []).map((name) => field("d:", name)),
-        ...(patch.stateUnset ?? []).map((name) => field("t:", name)),
-      ];
-      const set = [...members("d:", patch.dataSet ?? {}), ...members("t:", patch.stateSet ?? {})];
-      const reply = (await guard(() =>
-        run(
-          scripts.patch,
-          [key.session(id)],
-          [
-            id,
-            patch.now,
-            patch.ifVersion ?? "",
-            patch.lastSeenAt ?? "",
-            patch.expiresAt ?? "",
-            patch.expiresAt === undefined ? "" : Math.ceil(patch.expiresAt),
-            patch.maxStateBytes ?? "",
-            unset.length,
-            ...unset,
-            ...set,
-          ],
-        ),
-      )) as [string, string[]?];
+      const reply = await guard(() => run(scripts.patch, [key.session(id)], patchArgs(id, patch)));
       // Whatever the answer, a record cached here may be out of date: drop it.
       cache?.invalidate([id]);
-      const [status, fields] = reply;
-      if (status !== "ok" || !fields) return { ok: false, reason: status as "not_found" | "conflict" | "too_large" };
-      return { ok: true, record: decode(pairs(fields)) as SessionRecord };
+      return patchResult(reply as [string, string[]?]);
     },
 
     async delete(id) {
@@ -239,99 +207,6 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
   };
 }
 
-/** Hash field of a data ("d:") or state ("t:") key: the JSON text of the key. */
-function field(kind: "d:" | "t:", name: string): string {
-  return kind + JSON.stringify(name);
-}
-
-/** Field/value pairs of an object's members; keys JSON.stringify would drop are skipped. */
-function members(kind: "d:" | "t:", object: JsonObject): string[] {
-  const out: string[] = [];
-  for (const [name, value] of Object.entries(object)) {
-    const json = JSON.stringify(value);
-    if (json !== undefined) out.push(field(kind, name), json);
-  }
-  return out;
-}
-
-function encode(record: SessionRecord): string[] {
-  const fields = [
-    "id",
-    record.id,
-    "secretHash",
-    record.secretHash,
-    "createdAt",
-    String(record.createdAt),
-    "lastSeenAt",
-    String(record.lastSeenAt),
-    "expiresAt",
-    String(record.expiresAt),
-    "absoluteExpiresAt",
-    String(record.absoluteExpiresAt),
-    "persistent",
-    record.persistent ? "1" : "0",
-    "version",
-    String(record.version),
-    "updatedAt",
-    String(record.updatedAt),
-    "meta",
-    JSON.stringify(record.meta),
-  ];
-  // Absent fields mean null: HGETALL has no null.
-  if (record.userId !== null) fields.push("userId", record.userId);
-  if (record.authenticatedAt !== null) fields.push("authenticatedAt", String(record.authenticatedAt));
-  return [...fields, ...members("d:", record.data), ...members("t:", record.state)];
-}
-
-function* pairs(flat: readonly string[]): Generator<[string, string]> {
-  for (let i = 0; i + 1 < flat.length; i += 2) yield [flat[i] as string, flat[i + 1] as string];
-}
-
-/**
- * The record of a hash's fields, or null for an empty (missing) hash. Data and state are
- * rebuilt as JSON text and parsed once: JSON.parse defines `__proto__` as an own key, and an
- * object without members is `{}`.
- */
-function decode(fields: Iterable<[string, string]>): SessionRecord | null {
-  const plain = new Map<string, string>();
-  const data: string[] = [];
-  const state: string[] = [];
-  for (const [name, value] of fields) {
-    if (name.startsWith("d:")) data.push(`${name.slice(2)}:${value}`);
-    else if (name.startsWith("t:")) state.push(`${name.slice(2)}:${value}`);
-    else plain.set(name, value);
-  }
-  const id = plain.get("id");
-  if (id === undefined) return null;
-  const number = (name: string) => Number(plain.get(name));
-  const authenticatedAt = plain.get("authenticatedAt");
-  return {
-    id,
-    secretHash: plain.get("secretHash") ?? "",
-    userId: plain.get("userId") ?? null,
-    createdAt: number("createdAt"),
-    lastSeenAt: number("lastSeenAt"),
-    expiresAt: number("expiresAt"),
-    absoluteExpiresAt: number("absoluteExpiresAt"),
-    authenticatedAt: authenticatedAt === undefined ? null : Number(authenticatedAt),
-    persistent: plain.get("persistent") === "1",
-    version: number("version"),
-    data: parseStored(`{${data.join(",")}}`),
-    state: parseStored(`{${state.join(",")}}`),
-    updatedAt: number("updatedAt"),
-    meta: parseStored(plain.get("meta") ?? "null") ?? { userAgent: null, ip: null, fingerprint: null },
-  };
-}
-
-function liveRecords(hashes: readonly string[][], now: number): SessionRecord[] {
-  const records: SessionRecord[] = [];
-  for (const hash of hashes) {
-    const record = decode(pairs(hash));
-    if (record && record.expiresAt > now) records.push(record);
-  }
-  return records;
-}
-
 /**
  * The store's own ioredis client. When Redis is down, commands fail at once (503) instead of
  * queueing, and an unanswered command fails within `timeoutMs`; the client keeps reconnecting
@@ -356,33 +231,6 @@ function ownClient(url: string, timeoutMs: number) {
   return {
     client,
     connected: firstConnection(client, timeoutMs),
-    async close() {
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
-    },
+    close: () => closeClient(client),
   };
-}
-
-/**
- * Without an offline queue, a command sent before the first connection would fail: until the
- * client is ready (or `timeoutMs` has passed, Redis being down at start), calls wait. Returns
- * the wait, or null once it is over (the hot path then costs one comparison).
- */
-function firstConnection(client: Redis, timeoutMs: number): () => Promise<void> | null {
-  if (client.status === "ready") return () => null;
-  let waiting: Promise<void> | null = new Promise<void>((resolve) => {
-    const done = () => {
-      waiting = null;
-      clearTimeout(timer);
-      client.off("ready", done);
-      resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    timer.unref();
-    client.once("ready", done);
-  });
-  return () => waiting;
 }

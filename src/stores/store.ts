@@ -167,6 +167,13 @@ export interface StoreCapabilities {
   /** The store's read cache, for /metrics. */
   readonly cache?: { stats(): CacheStats };
   /**
+   * The public id of a new session of `userId` (null: anonymous), which replaces the session
+   * `replacing` if given. A store that shards by user mints ids that name their shard, so a
+   * lookup by id alone stays one command on one shard. The id must be 22 base64url
+   * characters with at least 96 random bits (API.md). Without it, ids are 128 random bits.
+   */
+  newId?(userId: string | null, replacing?: string): string;
+  /**
    * State shared by every session of a user (preferences that follow a person to every
    * device): it outlives the sessions. Without it, `/api/user/state` answers 404.
    */

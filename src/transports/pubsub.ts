@@ -8,8 +8,12 @@ import { type EventTransport, listenerSet, parseStreamEvent } from "./transport.
  * meanwhile is lost for good.
  */
 export interface PubSub {
-  /** Best effort: a message that cannot be sent is dropped (its loss is what `onLink` reports). */
-  publish(topic: string, message: string): void;
+  /**
+   * Best effort: a message that cannot be sent is dropped (its loss is what `onLink` reports).
+   * `about` names the session the message concerns: a store sharded over several servers sends
+   * it from that session's server, so it arrives after the changes announced there.
+   */
+  publish(topic: string, message: string, about?: string): void;
   /** Opens the listening connection on first use. */
   subscribe(topic: string, listener: (message: string) => void): () => void;
   /** Told `false` when the listening link drops (messages may be lost), `true` once it listens again. */
@@ -24,7 +28,8 @@ export function pubSubTransport(pubsub: PubSub, topic: string): EventTransport {
   const listeners = listenerSet<StreamEvent>();
   let unsubscribe: (() => void) | undefined;
   return {
-    publish: (event) => pubsub.publish(topic, JSON.stringify(event)),
+    publish: (event) =>
+      pubsub.publish(topic, JSON.stringify(event), "sessionId" in event ? event.sessionId : undefined),
     subscribe: (listener) => {
       unsubscribe ??= pubsub.subscribe(topic, (message) => {
         const event = parseStreamEvent(message);

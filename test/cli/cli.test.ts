@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ import { openStoreUrl } from "../../src/stores/from-url.js";
 import { type Fetcher, TestBrowser } from "../support/browser.js";
 import { runCli, startServe } from "../support/cli.js";
 import { openEventStream } from "../support/event-stream.js";
-import { childPids, isRunning } from "../support/processes.js";
+import { childPids, commandOf, isRunning } from "../support/processes.js";
 import { freePort, startRedis } from "../support/services.js";
 
 /**
@@ -292,6 +292,60 @@ describe("stint serve", () => {
   });
 });
 
+/** `stint serve --workers 2 --store <url>`: two workers sharing sessions and events, and SIGTERM stops them all. */
+async function servesFromTwoWorkers(storeUrl: string, name: string): Promise<void> {
+  const cwd = tempDir();
+  const port = await freePort();
+  const server = await startServe(["--port", String(port), "--workers", "2", "--store", storeUrl], { cwd });
+  // Node workers only: tsx may have its esbuild service running beside them in the primary.
+  const workers = childPids(server.child.pid as number).filter((pid) => commandOf(pid) !== "esbuild");
+  try {
+    expect(server.url).toBe(`http://127.0.0.1:${port}`);
+    expect(server.stdout.split("\n").filter(Boolean)).toEqual([expect.stringContaining("2 workers")]);
+    // With their command names, so an unexpected child says what it is.
+    expect(workers.map((pid) => `${pid} ${commandOf(pid)}`)).toHaveLength(2);
+
+    // Every request on a new connection: the primary deals them out to both workers in turn.
+    const target = { baseUrl: server.url, fetch: freshConnectionFetch };
+    const browser = new TestBrowser(target);
+    const registered = await browser.post("/api/auth/register", { username: "alice", password: PASSWORD });
+    expect(registered.status).toBe(201);
+    const base = (await browser.get("/api/session/state")).body.version as number;
+    for (let i = 0; i < 10; i++) {
+      const answer = await browser.patch("/api/session/state", { set: { [`k${i}`]: i } });
+      expect(answer.status).toBe(200);
+      expect(answer.body.version).toBe(base + i + 1);
+      const info = await browser.get("/api/session");
+      expect(info.status).toBe(200);
+      expect(info.body.session.id).toBe(registered.body.session.id);
+    }
+    const state = await browser.get("/api/session/state");
+    expect(Object.keys(state.body.state)).toHaveLength(10);
+
+    // A revocation through one worker reaches a stream held by the other (how fast: npm run bench).
+    const phone = new TestBrowser(target, "Phone");
+    const signedIn = await phone.post("/api/auth/login", { username: "alice", password: PASSWORD });
+    expect(signedIn.status).toBe(200);
+    const stream = await openEventStream(server.url, { cookie: phone.cookieHeader, userAgent: "Phone" });
+    try {
+      const sent = performance.now();
+      expect((await browser.delete(`/api/sessions/${signedIn.body.session.id}`)).status).toBe(204);
+      const revoked = await stream.next("revoked", 10_000);
+      console.info(
+        `[cli] --workers 2 on ${name}: revocation reached the stream in ${(revoked.at - sent).toFixed(1)} ms`,
+      );
+    } finally {
+      stream.close();
+    }
+
+    expect(existsSync(join(cwd, "data", "users.db"))).toBe(true);
+  } finally {
+    const exit = await server.stop("SIGTERM");
+    expect(exit).toEqual({ code: 0, signal: null });
+  }
+  for (const pid of workers) expect(isRunning(pid)).toBe(false);
+}
+
 describe.skipIf(!inject("redisUrl"))("stint serve --workers 2 on Redis", () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
 
@@ -303,54 +357,8 @@ describe.skipIf(!inject("redisUrl"))("stint serve --workers 2 on Redis", () => {
     await redis?.dispose();
   });
 
-  it("serves from two workers sharing sessions and events, and SIGTERM stops them all", async () => {
-    const cwd = tempDir();
-    const port = await freePort();
-    const server = await startServe(["--port", String(port), "--workers", "2", "--store", redis.url], { cwd });
-    const workers = childPids(server.child.pid as number);
-    try {
-      expect(server.url).toBe(`http://127.0.0.1:${port}`);
-      expect(server.stdout.split("\n").filter(Boolean)).toEqual([expect.stringContaining("2 workers")]);
-      expect(workers).toHaveLength(2);
-
-      // Every request on a new connection: the primary deals them out to both workers in turn.
-      const target = { baseUrl: server.url, fetch: freshConnectionFetch };
-      const browser = new TestBrowser(target);
-      const registered = await browser.post("/api/auth/register", { username: "alice", password: PASSWORD });
-      expect(registered.status).toBe(201);
-      const base = (await browser.get("/api/session/state")).body.version as number;
-      for (let i = 0; i < 10; i++) {
-        const answer = await browser.patch("/api/session/state", { set: { [`k${i}`]: i } });
-        expect(answer.status).toBe(200);
-        expect(answer.body.version).toBe(base + i + 1);
-        const info = await browser.get("/api/session");
-        expect(info.status).toBe(200);
-        expect(info.body.session.id).toBe(registered.body.session.id);
-      }
-      const state = await browser.get("/api/session/state");
-      expect(Object.keys(state.body.state)).toHaveLength(10);
-
-      // A revocation through one worker reaches a stream held by the other (how fast: npm run bench).
-      const phone = new TestBrowser(target, "Phone");
-      const signedIn = await phone.post("/api/auth/login", { username: "alice", password: PASSWORD });
-      expect(signedIn.status).toBe(200);
-      const stream = await openEventStream(server.url, { cookie: phone.cookieHeader, userAgent: "Phone" });
-      try {
-        const sent = performance.now();
-        expect((await browser.delete(`/api/sessions/${signedIn.body.session.id}`)).status).toBe(204);
-        const revoked = await stream.next("revoked", 10_000);
-        console.info(`[cli] --workers 2: revocation reached the stream in ${(revoked.at - sent).toFixed(1)} ms`);
-      } finally {
-        stream.close();
-      }
-
-      expect(existsSync(join(cwd, "data", "users.db"))).toBe(true);
-    } finally {
-      const exit = await server.stop("SIGTERM");
-      expect(exit).toEqual({ code: 0, signal: null });
-    }
-    for (const pid of workers) expect(isRunning(pid)).toBe(false);
-  });
+  it("serves from two workers sharing sessions and events, and SIGTERM stops them all", () =>
+    servesFromTwoWorkers(redis.url, "Redis"));
 
   it("sessions revoke publishes the revocation over Redis: a running server's open stream ends at once", async () => {
     const cwd = tempDir();
@@ -414,6 +422,51 @@ describe.skipIf(!inject("redisUrl"))("stint serve --workers 2 on Redis", () => {
     } finally {
       expect(await holder.stop()).toEqual({ code: 0, signal: null });
     }
+  });
+});
+
+describe.skipIf(!inject("redisClusterUrl"))("stint serve --workers 2 on a Redis Cluster", () => {
+  it("serves from two workers sharing sessions and events, and SIGTERM stops them all", () =>
+    servesFromTwoWorkers(inject("redisClusterUrl"), "a Redis Cluster"));
+
+  it("stint stats and stint sessions list read every master", async () => {
+    const cwd = tempDir();
+    const store = ["--store", inject("redisClusterUrl")];
+    const stats = await runCli(["stats", ...store, "--json"], { cwd });
+    expect(stats.code).toBe(0);
+    const report = JSON.parse(stats.stdout);
+    expect(report.store.kind).toBe("redis-cluster");
+    expect(report.store.ok).toBe(true);
+    expect(report.sessions.active).toBeGreaterThanOrEqual(0);
+    const listed = await runCli(["sessions", "list", ...store, "--json"], { cwd });
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toHaveLength(report.sessions.active);
+  });
+
+  it("finds a user's sessions with the servers' STINT_SHARD_KEY, and only with it", async () => {
+    const cwd = tempDir();
+    // The CLI keeps the users beside a shared store in ./data/users.db.
+    mkdirSync(join(cwd, "data"));
+    const database = new Database(join(cwd, "data", "users.db"));
+    const carol = await sqliteUserStore({ database }).create("carol", "$argon2id$not-a-real-hash");
+    database.close();
+    const shardKey = "the app's shard key";
+    const { redisStore } = await import("stint/redis");
+    const app = redisStore({ url: inject("redisClusterUrl"), shardKey });
+    const now = Date.now();
+    for (let i = 0; i < 2; i++) {
+      await app.create(makeRecord({ id: app.newId?.(carol.id), userId: carol.id }), { now });
+    }
+    await app.close();
+    const store = ["--store", inject("redisClusterUrl")];
+    const list = ["sessions", "list", "--user", "carol", ...store, "--json"];
+    // Without the key the CLI looks in another bucket: nothing there.
+    expect(JSON.parse((await runCli(list, { cwd })).stdout)).toEqual([]);
+    const keyed = { cwd, env: { STINT_SHARD_KEY: shardKey } };
+    expect(JSON.parse((await runCli(list, keyed)).stdout)).toHaveLength(2);
+    const revoked = await runCli(["sessions", "revoke", "--user", "carol", ...store], keyed);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse((await runCli(list, keyed)).stdout)).toEqual([]);
   });
 });
 

@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TestBrowser } from "../support/browser.js";
 import { openEventStream } from "../support/event-stream.js";
+import { startRedisCluster } from "../support/redis-cluster.js";
 import { startPostgres, startRedis } from "../support/services.js";
 import { type StintServer, startStintServer } from "../support/stint-server.js";
 
 /**
  * Issue 4, "Done when": two Stint servers on different ports sharing one Redis, and again
- * one PostgreSQL. Each server has its own store client, its own event transport and its own
+ * one PostgreSQL, and (issue 13) one Redis Cluster with sessions sharded over its masters. Each server has its own store client, its own event transport and its own
  * handle on one shared SQLite users file, as two workers or two machines would.
  */
 
@@ -220,4 +221,9 @@ describeTwoServers("two servers sharing Redis", Boolean(inject("redisUrl")), asy
 describeTwoServers("two servers sharing PostgreSQL", Boolean(inject("databaseUrl")), async () => {
   const server = await startPostgres();
   return { url: server.url, dispose: () => server.dispose() };
+});
+
+describeTwoServers("two servers sharing a Redis Cluster", Boolean(inject("redisClusterUrl")), async () => {
+  const cluster = await startRedisCluster();
+  return { url: cluster.url, dispose: () => cluster.dispose() };
 });

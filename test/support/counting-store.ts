@@ -92,6 +92,8 @@ export function countingStore(inner: Store): CountingStore {
       },
     }),
     ...(inner.pubsub && { pubsub: inner.pubsub }),
+    // Ids as the store mints them (a sharded store puts them in their user's bucket).
+    ...(inner.newId && { newId: inner.newId.bind(inner) }),
     ...(inner.cache && { cache: inner.cache }),
     // A lookup the store answers from memory is still one read: counted as a get.
     ...(inner.peek && {

@@ -17,6 +17,15 @@ function parents(): Map<number, number[]> {
   return children;
 }
 
+/** The command name of a process ("node", "esbuild"), or "" once it has ended. */
+export function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
 /** The direct children of `pid`. */
 export function childPids(pid: number): number[] {
   return parents().get(pid) ?? [];

@@ -12,7 +12,9 @@ export const cheapHasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1 
 
 export interface StintServerOptions {
   /** Any store URL of API.md: `redis://…`, `postgres://…`, `sqlite:…`. */
-  storeUrl: string;
+  storeUrl?: string;
+  /** A store the test made (its own key prefix, say), used instead of opening `storeUrl`. */
+  store?: Store;
   /** The SQLite file holding the demo's users, shared by every server of a test. */
   usersPath: string;
   /** Bound on every store call (createStint's `storeTimeoutMs`). */
@@ -38,7 +40,8 @@ export interface StintServer {
 }
 
 export async function startStintServer(options: StintServerOptions): Promise<StintServer> {
-  const { store } = await openStoreUrl(options.storeUrl);
+  if (!options.store && !options.storeUrl) throw new TypeError("startStintServer: give a store or a storeUrl.");
+  const store = options.store ?? (await openStoreUrl(options.storeUrl as string)).store;
   const users: BetterSqlite3.Database = openDatabase(options.usersPath);
   const stint = createStint({
     store: options.wrapStore ? options.wrapStore(store) : store,

@@ -1,6 +1,8 @@
 import { openStoreUrl, redact } from "../../stores/from-url.js";
 import { migrateSessions } from "../../stores/migrate.js";
 import { type Command, type FlagSpec, readFlags, storeUrlFlag, stringFlag, UsageError } from "../args.js";
+import { storeUrlOptions } from "../context.js";
+import { duration, number, type ProgressOutput, progress, terminalOutput } from "../progress.js";
 
 export const migrateFlags: Record<string, FlagSpec> = {
   from: { type: "string" },
@@ -8,15 +10,23 @@ export const migrateFlags: Record<string, FlagSpec> = {
   after: { type: "string" },
 };
 
-/** `stint migrate --from URL --to URL [--after ID]`: copy live sessions, nothing lost. */
-export async function migrateCommand(argv: string[], out: (line: string) => void = console.log): Promise<void> {
+/**
+ * `stint migrate --from URL --to URL [--after ID]`: copy live sessions, nothing lost. Shows
+ * progress while it copies (sessions copied, rate, time left) and ends with a summary.
+ */
+export async function migrateCommand(
+  argv: string[],
+  output: ProgressOutput | ((line: string) => void) = terminalOutput(),
+): Promise<void> {
+  const sink: ProgressOutput = typeof output === "function" ? { line: output } : output;
+  const out = sink.line;
   const { flags } = readFlags(argv, migrateFlags);
   const fromUrl = storeUrlFlag(flags, "from");
   const toUrl = storeUrlFlag(flags, "to");
   if (!fromUrl || !toUrl) throw new UsageError("Give both --from URL and --to URL.");
   // Only the stores: migration never touches the demo's users.
-  const from = { ...(await openStoreUrl(fromUrl)), label: redact(fromUrl) };
-  const to = await openStoreUrl(toUrl).then(
+  const from = { ...(await openStoreUrl(fromUrl, storeUrlOptions())), label: redact(fromUrl) };
+  const to = await openStoreUrl(toUrl, storeUrlOptions()).then(
     (opened) => ({ ...opened, label: redact(toUrl) }),
     async (error) => {
       await from.store.close();
@@ -24,12 +34,28 @@ export async function migrateCommand(argv: string[], out: (line: string) => void
     },
   );
   try {
+    // The live count is the total to expect (a resumed run, --after, copies fewer).
+    const total = from.store.count ? await from.store.count(Date.now()).catch(() => null) : null;
+    const shown = progress(sink, { noun: "sessions", total });
+    let lastId: string | null = null;
     const report = await migrateSessions(from.store, to.store, {
       after: stringFlag(flags, "after"),
-      onProgress: (progress) => out(`… ${progress.read} read, ${progress.copied} copied (last id ${progress.lastId})`),
+      onProgress: (sofar) => {
+        lastId = sofar.lastId;
+        shown.update(sofar.read);
+      },
+    }).catch((error: Error) => {
+      shown.finish();
+      // Where to resume from: the ids before it are copied.
+      if (lastId !== null) out(`Stopped after ${lastId}: run again with --after ${lastId} to resume.`);
+      throw error;
     });
+    const elapsed = shown.finish();
     out(
       `Migrated ${from.label} → ${to.label}: ${report.read} live sessions read, ${report.copied} copied, ${report.skipped} already there.`,
+    );
+    out(
+      `Took ${duration(elapsed / 1_000)}: ${number(Math.round((report.read * 1_000) / Math.max(1, elapsed)))} sessions a second.`,
     );
     const counted = async (store: typeof from.store) => (store.count ? String(await store.count(Date.now())) : "?");
     out(`Live sessions now: ${await counted(from.store)} in the source, ${await counted(to.store)} in the target.`);
@@ -47,8 +73,11 @@ export const migrateCli: Command = {
 
 Copies every live session from one store to another, reads each back and compares it;
 sessions already in the target are kept. Safe to run again, or to resume with --after.
+Shows progress (sessions copied, rate, time left) and ends with a summary. From redis://
+to redis+cluster://, sessions spread over the cluster's masters (STINT_SHARD_KEY: the
+servers' shard key).
 
-  --from URL    the store to copy from (sqlite:…, redis://…, postgres://…, file:…)
+  --from URL    the store to copy from (sqlite:…, redis://…, redis+cluster://…, postgres://…, file:…)
   --to URL      the store to copy into
   --after ID    start after this session id (resume an interrupted run)`,
   run: (argv) => migrateCommand(argv),

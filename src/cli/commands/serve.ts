@@ -64,7 +64,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const settings = readSettings(flags);
   if (workers > 1 && !sharesAcrossProcesses(storeUrl)) {
     throw new UsageError(
-      `--workers ${workers} needs a store that workers share, with events between them: use redis://… or postgres://…. ` +
+      `--workers ${workers} needs a store that workers share, with events between them: use redis://…, redis+cluster://… or postgres://…. ` +
         `${storeUrl.split(":")[0]} keeps sessions or their events inside one process.`,
     );
   }
