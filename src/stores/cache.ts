@@ -122,6 +122,16 @@ export class SessionCache {
     }
   }
 
+  /**
+   * A write failed (a timeout, a lost connection) and may still have been applied, so what it
+   * touched may be stale here, and its announcement skips this process: drop those records,
+   * or everything when the write could have touched any (`ids` undefined).
+   */
+  uncertain(ids?: Iterable<string>): void {
+    if (ids) this.invalidate(ids);
+    else this.#drop();
+  }
+
   stats(): CacheStats {
     return { ...this.#stats, entries: this.#entries.size, bytes: this.#bytes };
   }

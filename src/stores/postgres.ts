@@ -189,6 +189,8 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
           return { created: true, replaced, evicted: evictedIds };
         } catch (error) {
           await client.query("ROLLBACK").catch(() => {});
+          // The COMMIT may have gone through before the failure: see SessionCache.uncertain.
+          cache?.uncertain(limited ? undefined : replace && [replace.id]);
           throw error;
         } finally {
           client.release();
@@ -221,9 +223,12 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
 
     async delete(id) {
       if (!storable(id)) return false;
-      const existed = ((await guard(() => query(sql.delete, [id, ...announce]))).rowCount ?? 0) > 0;
-      cache?.invalidate([id]);
-      return existed;
+      try {
+        return ((await guard(() => query(sql.delete, [id, ...announce]))).rowCount ?? 0) > 0;
+      } finally {
+        // Even a failed delete may have been applied: see SessionCache.uncertain.
+        cache?.invalidate([id]);
+      }
     },
 
     async listByUser(userId, now) {
@@ -234,7 +239,12 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
 
     async deleteByUser(userId, options = {}) {
       if (!storable(userId)) return [];
-      const { rows } = await guard(() => query(sql.deleteByUser, [userId, options.except ?? null, ...announce]));
+      const { rows } = await guard(() => query(sql.deleteByUser, [userId, options.except ?? null, ...announce])).catch(
+        (error: unknown) => {
+          cache?.uncertain();
+          throw error;
+        },
+      );
       const deleted = rows.map((row) => String(row.id));
       cache?.invalidate(deleted);
       return deleted;

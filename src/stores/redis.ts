@@ -121,6 +121,15 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     ids: `${base}ids`,
   };
 
+  /** A write through `guard`; when it fails it may still have been applied: see SessionCache.uncertain. */
+  const unsure = async <T>(ids: string[] | undefined, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await guard(call);
+    } catch (error) {
+      cache?.uncertain(ids);
+      throw error;
+    }
+  };
   const run = (script: RedisScript, keys: string[], args: (string | number)[]) =>
     runScript(client, script, keys, [base, nonce, ...args]);
 
@@ -128,7 +137,10 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     kind: "redis",
 
     async create(record, options) {
-      const reply = await guard(() => run(scripts.create, [key.session(record.id)], createArgs(record, options)));
+      const touched = options.replace ? [options.replace.id] : undefined;
+      const reply = await unsure(touched, () =>
+        run(scripts.create, [key.session(record.id)], createArgs(record, options)),
+      );
       if (reply === null) throw new StoreConflictError();
       const [created, replaced, evicted] = reply as [number, number, string[]];
       const { replace } = options;
@@ -143,14 +155,14 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     peek: (id, now) => cache?.peek(id, now),
 
     async patch(id, patch) {
-      const reply = await guard(() => run(scripts.patch, [key.session(id)], patchArgs(id, patch)));
+      const reply = await unsure([id], () => run(scripts.patch, [key.session(id)], patchArgs(id, patch)));
       // Whatever the answer, a record cached here may be out of date: drop it.
       cache?.invalidate([id]);
       return patchResult(reply as [string, string[]?]);
     },
 
     async delete(id) {
-      const existed = (await guard(() => run(scripts.delete, [key.session(id)], [id]))) === 1;
+      const existed = (await unsure([id], () => run(scripts.delete, [key.session(id)], [id]))) === 1;
       cache?.invalidate([id]);
       return existed;
     },
@@ -162,7 +174,7 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
 
     async deleteByUser(userId, options = {}) {
       const args = [userId, options.except ?? ""];
-      const deleted = (await guard(() => run(scripts.deleteByUser, [key.user(userId)], args))) as string[];
+      const deleted = (await unsure(undefined, () => run(scripts.deleteByUser, [key.user(userId)], args))) as string[];
       cache?.invalidate(deleted);
       return deleted;
     },
