@@ -36,7 +36,12 @@ export interface RedisClusterStoreClient extends ScriptClient, RedisClusterPubSu
   /** CLUSTER NODES, when a change waited for a replica in vain (keyless: any node answers). */
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
   pipeline(): RedisClusterPipeline;
+  /** Asks the cluster who owns which slots now (ioredis' `Cluster`). */
+  refreshSlotsCache?(callback?: (error?: Error | null) => void): void;
 }
+
+/** A cluster's answer that the key's slot lives elsewhere now: nothing was done. */
+const isRedirected = (error: unknown) => /^(MOVED|ASK) /.test(String((error as Error | undefined)?.message));
 
 /** A seed node: "host:port" or `{ host, port }`. */
 export type ClusterSeed = string | { host: string; port: number };
@@ -150,6 +155,14 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       return pipeline.call("WAIT", 1, replicaWaitMs).exec();
     };
     let results = await send(false);
+    // A pipeline sent by a map from before a failover is refused whole (MOVED: nothing was
+    // written): learn the new owners and send it once more.
+    if (isRedirected(results?.[0]?.[0])) {
+      await new Promise<void>((resolve) =>
+        client.refreshSlotsCache ? client.refreshSlotsCache(() => resolve()) : resolve(),
+      );
+      results = await send(false);
+    }
     if (isNoScript(results?.[0]?.[0])) results = await send(true);
     const [written, waited] = results ?? [];
     const failure = written?.[0] ?? waited?.[0] ?? (written ? null : new Error("empty pipeline reply"));

@@ -60,6 +60,8 @@ export interface RedisCluster {
   masterFor(key: string): Promise<ClusterNode>;
   /** SIGKILLs a master, as a crash: the one serving `key`, the one on `port`, or masters[index] by slot order (default 0). */
   killMaster(target?: { key: string } | { port: number } | { index: number }): Promise<ClusterNode>;
+  /** SIGKILL of any node (a replica too), as a crash; the harness then knows it is down. */
+  killNode(port: number): Promise<void>;
   /**
    * Until a replica of the last killed master serves its slots and every running node says
    * cluster_state:ok; returns the promoted node.
@@ -219,6 +221,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       await server.kill();
       lastKilled = victim;
       return { ...victim, pid: 0 };
+    },
+    async killNode(port) {
+      const server = servers.get(port);
+      if (!server) throw new Error(`no node on port ${port}`);
+      await server.kill();
     },
     async waitForFailover(within = timeoutMs) {
       const killed = lastKilled;
