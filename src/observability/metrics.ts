@@ -119,7 +119,10 @@ function instruments(prom: typeof PromClient, probes: MetricProbes) {
     total("misses", "Session reads that went to the store and may fill the cache.");
     total("invalidations", "Cached sessions dropped because a change was announced.");
     total("bypasses", "Session reads sent to the store because the invalidation link was down.");
-    total("linkDrops", "Times the invalidation link was found down and the cache emptied.");
+    total(
+      "linkDrops",
+      "Times the cache was emptied because it could not know what changed (its link down, another connection wrote).",
+    );
     new Gauge({
       name: "stint_cache_entries",
       help: "Sessions held in this process's cache.",

@@ -1,25 +1,8 @@
 import type { PubSub } from "../transports/pubsub.js";
-import { parseStored } from "./record-check.js";
+import { type CacheOptions, RecordCache } from "./record-cache.js";
 import type { CacheStats, SessionRecord } from "./store.js";
 
-export interface CacheOptions {
-  /** Most records held. Default 10,000. */
-  maxEntries?: number;
-  /** Most bytes held (records as JSON, roughly). Default 16 MiB. */
-  maxBytes?: number;
-}
-
-/** A record as the cache keeps it: data, state and meta as JSON text, so every hit is a fresh copy. */
-interface Entry {
-  base: Omit<SessionRecord, "data" | "state" | "meta">;
-  data: string;
-  state: string;
-  meta: string;
-  bytes: number;
-}
-
-/** Bytes a cached record costs besides its JSON texts (the fields, the Map slot). */
-const ENTRY_OVERHEAD = 320;
+export type { CacheOptions } from "./record-cache.js";
 
 /**
  * An exact, bounded cache of session records in front of a store that processes share.
@@ -37,9 +20,7 @@ const ENTRY_OVERHEAD = 320;
  * Expiry needs no announcement: a record past its expiresAt is never served.
  */
 export class SessionCache {
-  readonly #entries = new Map<string, Entry>();
-  readonly #maxEntries: number;
-  readonly #maxBytes: number;
+  readonly #records: RecordCache;
   readonly #pubsub: PubSub;
   /** This process's name on the channel: its own announcements need no second drop. */
   readonly nonce: string;
@@ -47,15 +28,11 @@ export class SessionCache {
   readonly #inFlight = new Map<string, { readers: number; invalidated: boolean }>();
   /** Bumped whenever the link drops: a read begun before cannot be cached after. */
   #epoch = 0;
-  #bytes = 0;
   readonly #stats = { hits: 0, misses: 0, invalidations: 0, bypasses: 0, linkDrops: 0 };
   readonly #stop: Array<() => void>;
 
   constructor(pubsub: PubSub, topic: string, nonce: string, options: CacheOptions = {}) {
-    const { maxEntries = 10_000, maxBytes = 16 * 1024 * 1024 } = options;
-    if (!(maxEntries >= 1) || !(maxBytes >= 1)) throw new RangeError("cache: maxEntries and maxBytes must be ≥ 1.");
-    this.#maxEntries = maxEntries;
-    this.#maxBytes = maxBytes;
+    this.#records = new RecordCache(options);
     this.#pubsub = pubsub;
     this.nonce = nonce;
     this.#stop = [
@@ -73,22 +50,10 @@ export class SessionCache {
    * else undefined: then call `read`.
    */
   peek(id: string, now: number): SessionRecord | null | undefined {
-    const entry = this.#pubsub.up ? this.#entries.get(id) : undefined;
-    if (!entry) return undefined;
-    if (entry.base.expiresAt <= now) {
-      this.#remove(id);
-      return null;
-    }
-    this.#stats.hits++;
-    // Least recently used goes first: a hit moves the record to the end.
-    this.#entries.delete(id);
-    this.#entries.set(id, entry);
-    return {
-      ...entry.base,
-      data: parseStored(entry.data),
-      state: parseStored(entry.state),
-      meta: JSON.parse(entry.meta),
-    };
+    if (!this.#pubsub.up) return undefined;
+    const record = this.#records.get(id, now);
+    if (record) this.#stats.hits++;
+    return record;
   }
 
   /** A read through to the store, cached when nothing announced a change while it ran. */
@@ -106,7 +71,7 @@ export class SessionCache {
     flight.readers++;
     try {
       const record = await load();
-      if (record && !flight.invalidated && epoch === this.#epoch && this.#pubsub.up) this.#put(record);
+      if (record && !flight.invalidated && epoch === this.#epoch && this.#pubsub.up) this.#records.put(record);
       return record;
     } finally {
       if (--flight.readers === 0) this.#inFlight.delete(id);
@@ -118,7 +83,7 @@ export class SessionCache {
     for (const id of ids) {
       const flight = this.#inFlight.get(id);
       if (flight) flight.invalidated = true;
-      if (this.#remove(id)) this.#stats.invalidations++;
+      if (this.#records.remove(id)) this.#stats.invalidations++;
     }
   }
 
@@ -133,7 +98,7 @@ export class SessionCache {
   }
 
   stats(): CacheStats {
-    return { ...this.#stats, entries: this.#entries.size, bytes: this.#bytes };
+    return { ...this.#stats, entries: this.#records.size, bytes: this.#records.bytes };
   }
 
   close(): void {
@@ -147,37 +112,9 @@ export class SessionCache {
     if (nonce !== this.nonce) this.invalidate(ids);
   }
 
-  #put(record: SessionRecord): void {
-    const { data, state, meta, ...base } = record;
-    const entry: Entry = {
-      base,
-      data: JSON.stringify(data),
-      state: JSON.stringify(state),
-      meta: JSON.stringify(meta),
-      bytes: 0,
-    };
-    entry.bytes = ENTRY_OVERHEAD + 2 * (entry.data.length + entry.state.length + entry.meta.length);
-    if (entry.bytes > this.#maxBytes) return;
-    this.#remove(record.id);
-    this.#entries.set(record.id, entry);
-    this.#bytes += entry.bytes;
-    while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
-      this.#remove(this.#entries.keys().next().value as string);
-    }
-  }
-
-  #remove(id: string): boolean {
-    const entry = this.#entries.get(id);
-    if (!entry) return false;
-    this.#entries.delete(id);
-    this.#bytes -= entry.bytes;
-    return true;
-  }
-
   #drop(): void {
     this.#epoch++;
-    this.#entries.clear();
-    this.#bytes = 0;
+    this.#records.clear();
     for (const flight of this.#inFlight.values()) flight.invalidated = true;
   }
 }

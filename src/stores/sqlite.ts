@@ -1,6 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { applyPatch } from "./apply-patch.js";
+import { type CacheOptions, RecordCache } from "./record-cache.js";
 import { parseStored, recordProblem } from "./record-check.js";
 import { checkTableName, openDatabase, prepareDatabase } from "./sqlite-schema.js";
 import { sqliteUserState } from "./sqlite-user-state.js";
@@ -13,6 +14,12 @@ export interface SqliteStoreOptions {
   database?: BetterSqlite3.Database;
   /** Default "stint_sessions". */
   table?: string;
+  /**
+   * Records kept in memory between reads (on by default), checked against `PRAGMA
+   * data_version` on every read: a commit by another connection (another process on the same
+   * file, the CLI) empties it. Give each connection one store. `false` reads every time.
+   */
+  cache?: CacheOptions | false;
 }
 
 /**
@@ -108,16 +115,55 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     return result;
   });
 
+  const cache = options.cache === false ? null : new RecordCache(options.cache);
+  const stats = { hits: 0, misses: 0, invalidations: 0, bypasses: 0, linkDrops: 0 };
+  let seenVersion: number | undefined;
+  /**
+   * The cache may answer only while no other connection has committed since it was filled:
+   * SQLite's data_version changes exactly then (this connection's own commits leave it as it
+   * is, and drop what they touch themselves). One pragma costs a fraction of a SELECT.
+   */
+  const cached = (id: string, now: number): SessionRecord | null | undefined => {
+    if (!cache) return undefined;
+    const version = guard(() => sql.dataVersion.get(), db) as number;
+    if (version !== seenVersion) {
+      if (seenVersion !== undefined && cache.size > 0) stats.linkDrops++;
+      cache.clear();
+      seenVersion = version;
+      return undefined;
+    }
+    const record = cache.get(id, now);
+    if (record) stats.hits++;
+    return record;
+  };
   const read = (id: string, now: number): SessionRecord | null => {
+    const known = cached(id, now);
+    if (known !== undefined) return known;
     const row = guard(() => sql.get.get(id, now), db) as Row | undefined;
-    return row ? decode(row) : null;
+    const record = row ? decode(row) : null;
+    if (cache) {
+      stats.misses++;
+      if (record && recordProblem(record, id) === null) cache.put(record);
+    }
+    return record;
+  };
+  /** This connection's own writes: data_version stays, so they drop what they touched. */
+  const touched = (ids: Iterable<string>) => {
+    if (!cache) return;
+    for (const id of ids) if (cache.remove(id)) stats.invalidations++;
   };
 
   return {
     kind: "sqlite",
 
     async create(record, options) {
-      return guard(() => createTx.immediate(record, options), db);
+      try {
+        const result = guard(() => createTx.immediate(record, options), db);
+        touched(result.evicted);
+        return result;
+      } finally {
+        if (options.replace) touched([options.replace.id]);
+      }
     },
 
     async get(id, now) {
@@ -128,11 +174,19 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     peek: (id, now) => read(id, now),
 
     async patch(id, patch) {
-      return guard(() => patchTx.immediate(id, patch), db);
+      try {
+        return guard(() => patchTx.immediate(id, patch), db);
+      } finally {
+        touched([id]);
+      }
     },
 
     async delete(id) {
-      return guard(() => sql.delete.run(id), db).changes > 0;
+      try {
+        return guard(() => sql.delete.run(id), db).changes > 0;
+      } finally {
+        touched([id]);
+      }
     },
 
     async listByUser(userId, now) {
@@ -141,7 +195,9 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
 
     async deleteByUser(userId, options = {}) {
       const rows = guard(() => sql.deleteByUser.all(userId, options.except ?? null), db) as Array<{ id: string }>;
-      return rows.map((row) => row.id);
+      const deleted = rows.map((row) => row.id);
+      touched(deleted);
+      return deleted;
     },
 
     async deleteExpired(now, limit) {
@@ -167,6 +223,7 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     },
 
     userState,
+    ...(cache && { cache: { stats: () => ({ ...stats, entries: cache.size, bytes: cache.bytes }) } }),
 
     async health() {
       const started = performance.now();
@@ -212,6 +269,7 @@ function statements(db: BetterSqlite3.Database, t: string) {
     scanFirst: prepare(`SELECT ${COLUMNS} FROM ${t} WHERE expires_at > ? ORDER BY id LIMIT ?`).raw(true),
     scanAfter: prepare(`SELECT ${COLUMNS} FROM ${t} WHERE id > ? AND expires_at > ? ORDER BY id LIMIT ?`).raw(true),
     ping: prepare("SELECT 1"),
+    dataVersion: prepare("PRAGMA data_version").pluck(),
   };
 }
 

@@ -123,3 +123,40 @@ describe("sqliteStore", () => {
     expect(() => sqliteStore({})).toThrow(TypeError);
   });
 });
+
+describe("sqliteStore's cache", () => {
+  it("answers again from the file once another connection (another process, the CLI) changed it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stint-sqlite-cache-"));
+    const path = join(dir, "stint.db");
+    const server = sqliteStore({ path });
+    const other = sqliteStore({ path });
+    try {
+      const now = Date.now();
+      const record = makeRecord({ userId: "carol", state: { theme: "light" } });
+      await server.create(record, { now });
+      expect(await server.get(record.id, now)).toStrictEqual(record);
+      expect(await server.get(record.id, now)).toStrictEqual(record);
+      expect(server.cache?.stats().hits).toBeGreaterThan(0);
+
+      const patched = await other.patch(record.id, { stateSet: { theme: "dark" }, now });
+      expect(patched.ok).toBe(true);
+      expect((await server.get(record.id, now))?.state).toEqual({ theme: "dark" });
+
+      expect(await other.deleteByUser("carol")).toEqual([record.id]);
+      expect(server.peek?.(record.id, now)).toBeNull();
+      expect(await server.get(record.id, now)).toBeNull();
+    } finally {
+      await Promise.all([server.close(), other.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("cache: false reads the file every time", async () => {
+    const store = sqliteStore({ path: ":memory:", cache: false });
+    const record = makeRecord();
+    await store.create(record, { now: Date.now() });
+    await store.get(record.id, Date.now());
+    expect(store.cache).toBeUndefined();
+    await store.close();
+  });
+});
