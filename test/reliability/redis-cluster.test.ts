@@ -450,7 +450,7 @@ describe.skipIf(!clusterUrl)("a master SIGKILLed under load (a cluster of its ow
     await redis.restartNode(master.port);
   }, 120_000);
 
-  it("stops answering from memory while its listening node is down, and never serves what changed meanwhile", async () => {
+  it("stops answering from memory while its listening connection is down, and never serves what changed meanwhile", async () => {
     // The second store starts after the kill: until then the only listener is `here`'s.
     const here = redisStore({ url: redis.url, prefix: "listen:" });
     let there: ReturnType<typeof redisStore> | undefined;
@@ -462,35 +462,26 @@ describe.skipIf(!clusterUrl)("a master SIGKILLed under load (a cluster of its ow
       await here.get(record.id, now);
       expect(here.peek?.(record.id, now)).toStrictEqual(record);
 
-      // The node Stint listens on (any node hears every PUBLISH): found by its connection name.
-      const listening = [];
-      for (const node of await redis.nodes()) {
-        const client = new Redis({ port: node.port, lazyConnect: true, maxRetriesPerRequest: 0 });
-        client.on("error", () => {});
-        await client.connect();
-        if (String(await client.call("CLIENT", "LIST")).includes("name=stint-listener")) listening.push(node);
-        client.disconnect();
-      }
-      const node = listening[0];
-      expect(node).toBeDefined();
+      // Every listening connection is cut, on every node (this cluster is the test's own): the
+      // listener must find its link down and listen again through another connection.
       let downs = 0;
       here.pubsub?.onLink((up) => {
         if (!up) downs++;
       });
-      if (node!.role === "master") await redis.killMaster({ port: node!.port });
-      else await redis.killNode(node!.port);
+      for (const node of await redis.nodes()) {
+        const client = new Redis({ port: node.port, lazyConnect: true, maxRetriesPerRequest: 0 });
+        client.on("error", () => {});
+        await client.connect();
+        await client.call("CLIENT", "KILL", "TYPE", "pubsub");
+        client.disconnect();
+      }
       await waitFor(async () => downs > 0, 10_000);
       // Link down: nothing from memory; a revocation made meanwhile is seen by the next read.
       expect(here.peek?.(record.id, now)).toBeUndefined();
-      // A dead master is replaced; a dead replica must be marked failed before its master's
-      // changes are confirmed again (until then it might still be promoted: 503).
-      if (node!.role === "master") await redis.waitForFailover(30_000);
-      else await redis.waitUntilHealthy(30_000);
       there = redisStore({ url: redis.url, prefix: "listen:" });
       expect(await there.deleteByUser("listener")).toEqual([record.id]);
       await waitFor(async () => here.pubsub?.up === true, 10_000);
       expect(await here.get(record.id, Date.now())).toBeNull();
-      await redis.restartNode(node!.port);
     } finally {
       await Promise.all([here.close(), there?.close()]);
     }
