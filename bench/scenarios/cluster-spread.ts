@@ -55,7 +55,10 @@ export async function runClusterSpread(run: RunContext): Promise<ClusterSpreadRe
         }
       }),
     );
-    await Promise.all(ids.map((id) => store.delete(id)));
+    // In batches, as they were made: thousands of deletes at once would outlast their timeout.
+    for (let batch = 0; batch < ids.length; batch += 100) {
+      await Promise.all(ids.slice(batch, batch + 100).map((id) => store.delete(id)));
+    }
     return { users, masters, seconds };
   } finally {
     await store.close();
