@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { applyPatch } from "./apply-patch.js";
 import { fileUserState } from "./file-user-state.js";
+import { probeHealth } from "./health.js";
 import { KeyedLocks } from "./keyed-locks.js";
 import { parseStored } from "./record-check.js";
 import type { CompleteStore, SessionRecord } from "./store.js";
@@ -267,15 +268,7 @@ export function fileStore(options: FileStoreOptions): CompleteStore {
 
     userState,
 
-    async health() {
-      const started = performance.now();
-      try {
-        await access(sessionsDir, 0o2 /* W_OK */);
-        return { ok: true, latencyMs: performance.now() - started };
-      } catch (error) {
-        return { ok: false, latencyMs: performance.now() - started, detail: (error as Error).message };
-      }
-    },
+    health: () => probeHealth(() => access(sessionsDir, 0o2 /* W_OK */)),
 
     async close() {},
   };

@@ -3,6 +3,7 @@ import pg from "pg";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type PostgresListenConnection, postgresPubSub } from "../transports/postgres.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
+import { probeHealth } from "./health.js";
 import { changesData, changesState } from "./patch-keys.js";
 import { escapeJson, escapeKey, memberSizes, unescapeJson } from "./postgres-json.js";
 import { checkTableName, migrate, type PostgresQueryable, statements } from "./postgres-schema.js";
@@ -266,15 +267,7 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
       return rows.map((row) => decode(row as unknown as Row));
     },
 
-    async health() {
-      const started = performance.now();
-      try {
-        await guard(() => query("SELECT 1", []));
-        return { ok: true, latencyMs: performance.now() - started };
-      } catch (error) {
-        return { ok: false, latencyMs: performance.now() - started, detail: (error as Error).message };
-      }
-    },
+    health: () => probeHealth(() => guard(() => query("SELECT 1", []))),
 
     pubsub,
     ...(cache && { cache }),

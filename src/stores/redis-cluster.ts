@@ -3,6 +3,7 @@ import { Cluster } from "ioredis";
 import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type RedisClusterPubSubClient, redisClusterPubSub } from "../transports/redis-cluster.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
+import { probeHealth } from "./health.js";
 import { BUCKETS, bucketOfId, bucketOfUser, bucketTag, idInBucket, slotOfTag } from "./redis-buckets.js";
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
 import {
@@ -402,15 +403,7 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       return scanFrom(after, Math.floor(limit), now);
     },
 
-    async health() {
-      const started = performance.now();
-      try {
-        await guard(() => client.ping());
-        return { ok: true, latencyMs: performance.now() - started };
-      } catch (error) {
-        return { ok: false, latencyMs: performance.now() - started, detail: (error as Error).message };
-      }
-    },
+    health: () => probeHealth(() => guard(() => client.ping())),
 
     pubsub,
     ...(cache && { cache }),

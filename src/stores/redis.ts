@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { StoreConflictError } from "../core/errors.js";
 import { type RedisPubSubClient, redisPubSub } from "../transports/redis.js";
 import { type CacheOptions, SessionCache } from "./cache.js";
+import { probeHealth } from "./health.js";
 import { parseClusterUrl, type RedisClusterStoreOptions, redisClusterStore } from "./redis-cluster.js";
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
 import { closeClient, firstConnection, runScript, storeFailure } from "./redis-connection.js";
@@ -195,15 +196,7 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
       return liveRecords((await guard(() => run(scripts.scan, [key.ids], args))) as string[][], now);
     },
 
-    async health() {
-      const started = performance.now();
-      try {
-        await guard(() => client.ping());
-        return { ok: true, latencyMs: performance.now() - started };
-      } catch (error) {
-        return { ok: false, latencyMs: performance.now() - started, detail: (error as Error).message };
-      }
-    },
+    health: () => probeHealth(() => guard(() => client.ping())),
 
     pubsub,
     ...(cache && { cache }),

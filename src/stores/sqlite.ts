@@ -1,6 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { applyPatch } from "./apply-patch.js";
+import { probeHealth } from "./health.js";
 import { type CacheOptions, RecordCache } from "./record-cache.js";
 import { parseStored, recordProblem } from "./record-check.js";
 import { checkTableName, openDatabase, prepareDatabase } from "./sqlite-schema.js";
@@ -225,15 +226,7 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     userState,
     ...(cache && { cache: { stats: () => ({ ...stats, entries: cache.size, bytes: cache.bytes }) } }),
 
-    async health() {
-      const started = performance.now();
-      try {
-        guard(() => sql.ping.get(), db);
-        return { ok: true, latencyMs: performance.now() - started };
-      } catch (error) {
-        return { ok: false, latencyMs: performance.now() - started, detail: (error as Error).message };
-      }
-    },
+    health: () => probeHealth(() => guard(() => sql.ping.get(), db)),
 
     async close() {
       if (!database && db.open) db.close();
