@@ -49,6 +49,10 @@ export function describeRecords(store: CurrentStore): void {
       const read = await store().get(record.id, now);
       expect(read?.data).toEqual({ list: [1] });
       (read?.data.list as number[] | undefined)?.push(3);
+      // A store that keeps records in memory answers a second read from there: still a copy.
+      const again = await store().get(record.id, now);
+      if (again) again.meta.userAgent = "changed";
+      expect((await store().get(record.id, now))?.meta).toEqual(record.meta);
       const set = { nested: { a: 1 } };
       const result = await store().patch(record.id, { dataSet: set, now });
       set.nested.a = 2;
