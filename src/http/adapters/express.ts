@@ -12,6 +12,7 @@ import type { JsonObject } from "../../stores/store.js";
 import { isStintPath } from "../handler.js";
 import type { StintHost } from "../host.js";
 import { errorResponse } from "../json.js";
+import { commitBeforeEnd } from "./commit-before-end.js";
 import {
   credentialsOf,
   keepEarlierCookies,
@@ -20,7 +21,7 @@ import {
   sendWebResponse,
   toWebRequestAfterParser,
 } from "./node.js";
-import { commitBeforeEnd, csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
+import { csrfRefusal, sessionOwners, sessionRefusal } from "./shared.js";
 
 /** Augment it to type `req.session`: `declare module "stint/adapters/express" { interface StintSessionData { cart: string[] } }`. */
 export interface StintSessionData extends JsonObject {}

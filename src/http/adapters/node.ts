@@ -10,7 +10,8 @@ import type { SessionCredentials } from "../credentials.js";
 import { isStintPath, unroutableAnswer } from "../handler.js";
 import type { MaybePromise, StintHost } from "../host.js";
 import { MAX_JSON_DEPTH } from "../json.js";
-import { appendSetCookie, commitBeforeEnd } from "./shared.js";
+import { commitBeforeEnd } from "./commit-before-end.js";
+import { appendSetCookie } from "./shared.js";
 
 /**
  * How many proxies you run in front of the server: their `X-Forwarded-*` headers are believed
