@@ -27,7 +27,13 @@ export {
   type PasswordHasherOptions,
   verifyPassword,
 } from "./auth/password.js";
-export { type AttemptLimiter, type AttemptLimiterOptions, createAttemptLimiter } from "./auth/throttle.js";
+export {
+  type AttemptLimiter,
+  type AttemptLimiterOptions,
+  createAttemptLimiter,
+  type MemoryAttemptLimiter,
+  sharedAttemptLimiter,
+} from "./auth/throttle.js";
 export {
   memoryUserStore,
   type SqliteUserDatabase,

@@ -59,6 +59,9 @@ export type {
 export { fallbackStore } from "./stores/fallback.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
 export type {
+  AttemptCounts,
+  AttemptOutcome,
+  AttemptWindow,
   CreateOptions,
   CreateResult,
   JsonObject,

@@ -1,10 +1,11 @@
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import { BadRequestError, InvalidCredentialsError, RateLimitedError, UsernameTakenError } from "../core/errors.js";
+import type { AttemptCounts } from "../stores/store.js";
 import type { PasswordHasher } from "./password.js";
 import { defaultPasswordHasher } from "./password.js";
-import type { LimitCheck } from "./throttle.js";
-import { createAttemptLimiter, DEFAULT_LIMITS } from "./throttle.js";
+import type { AttemptLimiter, LimitCheck } from "./throttle.js";
+import { createAttemptLimiter, DEFAULT_LIMITS, sharedAttemptLimiter } from "./throttle.js";
 import type { Accounts } from "./types.js";
 import type { UserRecord, UserStore } from "./users.js";
 import { foldAsciiCase } from "./users.js";
@@ -28,6 +29,12 @@ export interface AccountsOptions {
   /** Default: argon2id with OWASP's parameters. Inject cheaper ones in tests. */
   hasher?: PasswordHasher;
   clock?: Clock;
+  /**
+   * Where failed attempts are counted: `store.attempts` of the session store (Redis,
+   * PostgreSQL, SQLite) makes every limit hold across all the servers sharing it. Without
+   * it, each process counts alone (in memory).
+   */
+  attempts?: AttemptCounts;
   limits?: {
     /** Failed logins per username. Default 5 per 15 minutes. */
     usernameFailures?: LimitOptions;
@@ -76,14 +83,23 @@ const PASSWORD_RULE = `password must be ${PASSWORD_MIN}–${PASSWORD_MAX} charac
  * ```
  */
 export function createAccounts(options: AccountsOptions): Accounts {
-  const { users, hasher = defaultPasswordHasher(), clock = systemClock, limits = {}, usernames = "handle" } = options;
+  const {
+    users,
+    hasher = defaultPasswordHasher(),
+    clock = systemClock,
+    limits = {},
+    usernames = "handle",
+    attempts,
+  } = options;
   if (usernames !== "handle" && usernames !== "email") {
     throw new TypeError(`createAccounts: usernames must be "handle" or "email", got ${JSON.stringify(usernames)}.`);
   }
   const names = usernames === "email" ? EMAIL : HANDLE;
   const verifying = new InFlight();
-  const byUsername = createAttemptLimiter({ ...(limits.usernameFailures ?? DEFAULT_LIMITS.usernameFailures), clock });
-  const byAddress = createAttemptLimiter({ ...(limits.addressFailures ?? DEFAULT_LIMITS.addressFailures), clock });
+  const limiter = (options: LimitOptions): AttemptLimiter =>
+    attempts ? sharedAttemptLimiter(attempts, { ...options, clock }) : createAttemptLimiter({ ...options, clock });
+  const byUsername = limiter(limits.usernameFailures ?? DEFAULT_LIMITS.usernameFailures);
+  const byAddress = limiter(limits.addressFailures ?? DEFAULT_LIMITS.addressFailures);
 
   /**
    * A bcrypt or outdated hash is replaced with argon2id now, while the password is at hand
@@ -112,7 +128,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
       const length = codePoints(password);
       if (length < PASSWORD_MIN || length > PASSWORD_MAX) throw new BadRequestError(PASSWORD_RULE);
       if (LONE_SURROGATE.test(password)) throw new BadRequestError("password must be valid Unicode text.");
-      if (ip !== null) refuseIfLimited(byAddress.check(ip));
+      if (ip !== null) refuseIfLimited(await byAddress.check(ip));
 
       // Registration necessarily says whether a name is taken (409); counting that against
       // the address keeps it from being a free enumeration oracle (OWASP Authentication CS,
@@ -121,7 +137,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
         if ((await users.findByUsername(username)) !== null) throw new UsernameTakenError();
         return await users.create(username, await hasher.hash(password));
       } catch (error) {
-        if (error instanceof UsernameTakenError && ip !== null) byAddress.record(ip);
+        if (error instanceof UsernameTakenError && ip !== null) await byAddress.record(ip);
         throw error;
       }
     },
@@ -136,23 +152,31 @@ export function createAccounts(options: AccountsOptions): Accounts {
       // Case variants of one name share a budget, or "Alice", "ALICE"… would each get five.
       const nameKey = foldAsciiCase(username);
       const keys = ip === null ? [nameKey] : [nameKey, ADDRESS + ip];
-      // A budget spent only by attempts still being verified is not spent yet: each of them
-      // may succeed and hand its share back. So wait for one to finish rather than answer 429,
-      // or many people signing in at once behind one address would be refused (API.md: a
-      // successful sign-in never counts against an address).
+      // The attempt is taken before the slow verification, not after it, in one atomic step:
+      // otherwise many concurrent guesses all pass a check while the first is still hashing,
+      // and the limit only bites after they are all done (PortSwigger, "Smashing the state
+      // machine", 2023). A budget spent only by attempts still being verified is not spent
+      // yet: each may succeed and hand its share back. So wait for one to finish rather than
+      // answer 429, or many people signing in at once behind one address would be refused
+      // (API.md: a successful sign-in never counts against an address). An in-memory limiter
+      // answers at once, with no await before `verifying.start`, so no other sign-in of this
+      // process finds the budget spent while nobody is verifying.
+      const waitingSince = Date.now();
       for (;;) {
-        const checks = [byUsername.check(nameKey), ip === null ? ALLOWED : byAddress.check(ip)];
-        if (checks.every((check) => check.allowed)) break;
-        const busy = keys.filter((key, index) => !checks[index]?.allowed && verifying.has(key));
-        if (busy.length === 0) refuseIfLimited(...checks);
-        await verifying.nextSettled(busy);
+        let name = byUsername.take(nameKey);
+        if (name instanceof Promise) name = await name;
+        let address = name.allowed && ip !== null ? byAddress.take(ip) : ALLOWED;
+        if (address instanceof Promise) address = await address;
+        if (name.allowed && address.allowed) break;
+        if (name.allowed) await byUsername.release(nameKey);
+        // Only the address can refuse a name that was allowed, and there is one then.
+        const refused = name.allowed ? address : name;
+        const refusedKey = name.allowed ? (keys[1] as string) : nameKey;
+        if (verifying.has(refusedKey)) await verifying.nextSettled([refusedKey]);
+        else if (!refused.allowed && refused.waiting && Date.now() - waitingSince < MAX_WAIT_MS) await sleep(RETRY_MS);
+        else refuseIfLimited(name, address);
       }
 
-      // The attempt is counted before the slow verification, not after it: otherwise many
-      // concurrent guesses all pass `check` while the first is still hashing, and the limit
-      // only bites after they are all done (PortSwigger, "Smashing the state machine", 2023).
-      byUsername.record(nameKey);
-      if (ip !== null) byAddress.record(ip);
       const finished = verifying.start(keys);
       let outcome: "success" | "failure" | "error" = "error";
       try {
@@ -167,18 +191,31 @@ export function createAccounts(options: AccountsOptions): Accounts {
         // address's, where it only takes back its own reservation: successful sign-ins never
         // count against an address (API.md), yet must not wipe the failures of others
         // behind it. A store or hasher error was no guess, so both reservations go back.
-        if (outcome !== "failure") {
-          if (outcome === "success") byUsername.reset(nameKey);
-          else byUsername.release(nameKey);
-          if (ip !== null) byAddress.release(ip);
+        try {
+          if (outcome === "failure") {
+            await byUsername.fail(nameKey);
+            if (ip !== null) await byAddress.fail(ip);
+          } else {
+            await (outcome === "success" ? byUsername.reset(nameKey) : byUsername.release(nameKey));
+            if (ip !== null) await byAddress.release(ip);
+          }
+        } finally {
+          finished();
         }
-        finished();
       }
     },
   };
 }
 
 const ALLOWED: LimitCheck = { allowed: true };
+/**
+ * Another server is verifying attempts that fill the budget: ask again this often, for at
+ * most this long (a server that died mid-verification leaves its attempts pending until
+ * their window ends).
+ */
+const RETRY_MS = 20;
+const MAX_WAIT_MS = 5_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Keeps address keys apart from usernames in InFlight (a username cannot contain ":"). */
 const ADDRESS = "ip:";
 

@@ -1,7 +1,14 @@
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
+import { StoreUnavailableError } from "../core/errors.js";
+import type { AttemptCounts, AttemptWindow } from "../stores/store.js";
 
-export type LimitCheck = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/**
+ * A limiter's verdict. A refusal with `waiting` came from a full window of which some
+ * attempts are still being verified (by any server): they may be freed, so it is worth
+ * asking again shortly.
+ */
+export type LimitCheck = { allowed: true } | { allowed: false; retryAfterSeconds: number; waiting?: boolean };
 
 export interface AttemptLimiterOptions {
   /** Attempts allowed per key per window; the next one is refused. */
@@ -17,25 +24,38 @@ export interface AttemptLimiterOptions {
  * Counts attempts per key (a username, a client address) in a fixed window that opens at
  * the key's first counted attempt. Once `limit` attempts are counted, `check` refuses until
  * that window has passed (API.md: "429 `rate_limited` until the window passes"); the next
- * attempt after it opens a new window. In memory and per process.
+ * attempt after it opens a new window. In this process's memory (`createAttemptLimiter`,
+ * answers at once), or in a store every server shares (`sharedAttemptLimiter`, promises).
  */
 export interface AttemptLimiter {
   /** May the key try now? Does not count anything. */
-  check(key: string): LimitCheck;
-  /** Counts one attempt (for logins: a failure, or one reserved before the outcome is known). */
-  record(key: string): void;
-  /** Takes back one attempt counted by `record` in the current window (never below zero). */
-  release(key: string): void;
+  check(key: string): LimitCheck | Promise<LimitCheck>;
+  /** Takes one attempt if the window has room (atomically, however many try at once): the verdict. */
+  take(key: string): LimitCheck | Promise<LimitCheck>;
+  /** A taken attempt failed: it counts. */
+  fail(key: string): void | Promise<void>;
+  /** A taken attempt is given back: it never counted (never below zero). */
+  release(key: string): void | Promise<void>;
+  /** Counts one failure that was not taken first (found after the fact). */
+  record(key: string): void | Promise<void>;
   /** Forgets the key: its next attempt opens a fresh window. */
+  reset(key: string): void | Promise<void>;
+}
+
+/** The in-memory limiter: every answer at once. */
+export interface MemoryAttemptLimiter extends AttemptLimiter {
+  check(key: string): LimitCheck;
+  take(key: string): LimitCheck;
+  fail(key: string): void;
+  record(key: string): void;
+  release(key: string): void;
   reset(key: string): void;
   /** Keys currently tracked (bounded by `maxKeys`). */
   readonly size: number;
 }
 
-interface Window {
-  startedAt: number;
-  count: number;
-}
+/** A key's window in memory: taken attempts count at once (this process knows its own in flight). */
+type Window = Omit<AttemptWindow, "pending">;
 
 export const DEFAULT_MAX_KEYS = 100_000;
 
@@ -66,14 +86,9 @@ export const DEFAULT_LIMITS = Object.freeze({
  * limiter.record("alice");
  * ```
  */
-export function createAttemptLimiter(options: AttemptLimiterOptions): AttemptLimiter {
+export function createAttemptLimiter(options: AttemptLimiterOptions): MemoryAttemptLimiter {
   const { limit, windowMs, clock = systemClock, maxKeys = DEFAULT_MAX_KEYS } = options;
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(`limit must be a positive integer; got ${String(limit)}.`);
-  }
-  if (!Number.isFinite(windowMs) || windowMs <= 0) {
-    throw new RangeError(`windowMs must be a positive number of milliseconds; got ${String(windowMs)}.`);
-  }
+  checkLimit(limit, windowMs);
   if (!Number.isInteger(maxKeys) || maxKeys < 1) {
     throw new RangeError(`maxKeys must be a positive integer; got ${String(maxKeys)}.`);
   }
@@ -102,15 +117,18 @@ export function createAttemptLimiter(options: AttemptLimiterOptions): AttemptLim
     }
   };
 
-  const limiter: AttemptLimiter = {
+  const limiter: MemoryAttemptLimiter = {
     check(key) {
       const now = clock.now();
-      const window = current(key, now);
-      if (window === undefined || window.count < limit) return { allowed: true };
-      // Clamped to the window so a clock that steps backwards cannot lock a key out longer.
-      const remainingMs = Math.min(windowMs, window.startedAt + windowMs - now);
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(remainingMs / 1000)) };
+      return verdict(current(key, now), limit, windowMs, now);
     },
+    take(key) {
+      const allowed = limiter.check(key);
+      if (allowed.allowed) limiter.record(key);
+      return allowed;
+    },
+    // A taken attempt counted when it was taken.
+    fail() {},
     record(key) {
       const now = clock.now();
       const window = current(key, now);
@@ -136,6 +154,102 @@ export function createAttemptLimiter(options: AttemptLimiterOptions): AttemptLim
 }
 
 /**
+ * A limiter whose counts live in a store every server shares (`store.attempts` of Redis,
+ * PostgreSQL or SQLite), so a limit holds across all of them: of any number of concurrent
+ * `take`s, from any servers, at most `limit` per window are allowed.
+ *
+ * @example
+ * ```ts
+ * const store = redisStore({ url: process.env.REDIS_URL! });
+ * const byUsername = sharedAttemptLimiter(store.attempts!, { limit: 5, windowMs: 15 * 60_000 });
+ * const verdict = await byUsername.take("alice");
+ * ```
+ */
+export function sharedAttemptLimiter(counts: AttemptCounts, options: AttemptLimiterOptions): AttemptLimiter {
+  const { limit, windowMs, clock = systemClock } = options;
+  checkLimit(limit, windowMs);
+  // While the store cannot be reached, this process counts alone (and says so once): sign-ins
+  // on a fallback store keep working, still limited, rather than failing with the store.
+  const local = createAttemptLimiter(options);
+  let warned = false;
+  const orLocal = async <T>(shared: () => Promise<T>, alone: () => T): Promise<T> => {
+    try {
+      return await shared();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      if (!warned) console.error("stint: the store is unavailable: failed sign-ins are counted per process meanwhile");
+      warned = true;
+      return alone();
+    }
+  };
+  return {
+    check: (key) =>
+      orLocal(
+        async () => {
+          const now = clock.now();
+          return verdict(await counts.get(key, windowMs, now), limit, windowMs, now);
+        },
+        () => local.check(key),
+      ),
+    take: (key) =>
+      orLocal(
+        async () => {
+          const now = clock.now();
+          const window = await counts.take(key, limit, windowMs, now);
+          return window.taken ? ALLOWED : verdict(window, limit, windowMs, now);
+        },
+        () => local.take(key),
+      ),
+    fail: (key) =>
+      orLocal(
+        () => counts.settle(key, "fail", windowMs, clock.now()),
+        () => local.fail(key),
+      ),
+    release: (key) =>
+      orLocal(
+        () => counts.settle(key, "free", windowMs, clock.now()),
+        () => local.release(key),
+      ),
+    record: (key) =>
+      orLocal(
+        () => counts.add(key, windowMs, clock.now()),
+        () => local.record(key),
+      ),
+    reset: (key) =>
+      orLocal(
+        () => counts.reset(key),
+        () => local.reset(key),
+      ),
+  };
+}
+
+const ALLOWED: LimitCheck = Object.freeze({ allowed: true });
+
+function checkLimit(limit: number, windowMs: number): void {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`limit must be a positive integer; got ${String(limit)}.`);
+  }
+  if (!Number.isFinite(windowMs) || windowMs <= 0) {
+    throw new RangeError(`windowMs must be a positive number of milliseconds; got ${String(windowMs)}.`);
+  }
+}
+
+/** Allowed while the window has room; else refused until it passes. */
+function verdict(
+  window: (Window & { pending?: number }) | null | undefined,
+  limit: number,
+  windowMs: number,
+  now: number,
+): LimitCheck {
+  const pending = window?.pending ?? 0;
+  if (!window || window.count + pending < limit) return ALLOWED;
+  // Clamped to the window so a clock that steps backwards cannot lock a key out longer.
+  const remainingMs = Math.min(windowMs, window.startedAt + windowMs - now);
+  const retryAfterSeconds = Math.max(1, Math.ceil(remainingMs / 1000));
+  return pending > 0 ? { allowed: false, retryAfterSeconds, waiting: true } : { allowed: false, retryAfterSeconds };
+}
+
+/**
  * The per-address limit on new anonymous sessions (API.md: 1,000 per address per hour by
  * default). The HTTP layer checks it before creating an anonymous session and records one
  * after; it never sees signed-in traffic.
@@ -149,7 +263,7 @@ export function createAttemptLimiter(options: AttemptLimiterOptions): AttemptLim
  * anonymous.record(ip);
  * ```
  */
-export function createAnonymousSessionLimiter(options: Partial<AttemptLimiterOptions> = {}): AttemptLimiter {
+export function createAnonymousSessionLimiter(options: Partial<AttemptLimiterOptions> = {}): MemoryAttemptLimiter {
   const {
     limit = DEFAULT_LIMITS.anonymousSessions.limit,
     windowMs = DEFAULT_LIMITS.anonymousSessions.windowMs,

@@ -35,7 +35,10 @@ export interface AdminGate {
   /** Is this request an operator's? Given a copy without the body. */
   authorize(request: Request): boolean | Promise<boolean>;
   /** Refused attempts per client address (shared with failed sign-ins when accounts are on). */
-  failures: { check(ip: string): LimitVerdict; record(ip: string): void };
+  failures: {
+    check(ip: string): LimitVerdict | Promise<LimitVerdict>;
+    record(ip: string): void | Promise<void>;
+  };
 }
 
 export type LimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };

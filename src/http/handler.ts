@@ -146,14 +146,14 @@ export function createHandler<Data extends JsonObject>(services: StintServices<D
     const ip = client.ip ?? null;
     const now = () => manager.clock.now();
     if (ip !== null) {
-      const verdict = gate.failures.check(ip);
+      const verdict = await gate.failures.check(ip);
       if (!verdict.allowed) {
         manager.events.emit("admin_denied", { ip, reason: "rate_limited" }, now());
         throw new RateLimitedError(verdict.retryAfterSeconds);
       }
     }
     if (await gate.authorize(new Request(request.url, { method: request.method, headers: request.headers }))) return;
-    if (ip !== null) gate.failures.record(ip);
+    if (ip !== null) await gate.failures.record(ip);
     manager.events.emit("admin_denied", { ip, reason: "invalid_token" }, now());
     throw new NoSessionError("A valid admin token is required.");
   }

@@ -1,8 +1,13 @@
 import type { PubSub } from "../transports/pubsub.js";
 import { type CacheOptions, RecordCache } from "./record-cache.js";
-import type { CacheStats, SessionRecord } from "./store.js";
+import type { CacheStats, PatchResult, SessionRecord, Store } from "./store.js";
 
 export type { CacheOptions } from "./record-cache.js";
+
+interface Flight {
+  readers: number;
+  invalidated: boolean;
+}
 
 /**
  * An exact, bounded cache of session records in front of a store that processes share.
@@ -14,7 +19,8 @@ export type { CacheOptions } from "./record-cache.js";
  * - a read that was in flight when an announcement for its id arrived is not cached (its
  *   answer may predate the change: the reply and the announcement travel on different
  *   connections);
- * - this process's own writes drop the record when they complete, before they return;
+ * - this process's own writes drop the record when they complete, before they return, or
+ *   keep the record their answer holds, under the same rule as a read;
  * - while the listening link is down (announcements may be lost), nothing is served from or
  *   put in the cache: it is emptied, and reads go to the store until the link is back.
  * Expiry needs no announcement: a record past its expiresAt is never served.
@@ -24,8 +30,8 @@ export class SessionCache {
   readonly #pubsub: PubSub;
   /** This process's name on the channel: its own announcements need no second drop. */
   readonly nonce: string;
-  /** Reads in flight per id, and the announcement count when the last of them began. */
-  readonly #inFlight = new Map<string, { readers: number; invalidated: boolean }>();
+  /** Reads and writes in flight per id, and whether a change was announced while they ran. */
+  readonly #inFlight = new Map<string, Flight>();
   /** Bumped whenever the link drops: a read begun before cannot be cached after. */
   #epoch = 0;
   readonly #stats = { hits: 0, misses: 0, invalidations: 0, bypasses: 0, linkDrops: 0 };
@@ -66,15 +72,50 @@ export class SessionCache {
     }
     this.#stats.misses++;
     const epoch = this.#epoch;
-    let flight = this.#inFlight.get(id);
-    if (!flight) this.#inFlight.set(id, (flight = { readers: 0, invalidated: false }));
-    flight.readers++;
+    const flight = this.#begin(id);
     try {
       const record = await load();
       if (record && !flight.invalidated && epoch === this.#epoch && this.#pubsub.up) this.#records.put(record);
       return record;
     } finally {
-      if (--flight.readers === 0) this.#inFlight.delete(id);
+      this.#end(id, flight);
+    }
+  }
+
+  /** One more read or write of `id` in flight: announcements for it are noted on the flight. */
+  #begin(id: string): Flight {
+    let flight = this.#inFlight.get(id);
+    if (!flight) this.#inFlight.set(id, (flight = { readers: 0, invalidated: false }));
+    flight.readers++;
+    return flight;
+  }
+
+  #end(id: string, flight: Flight): void {
+    if (--flight.readers === 0) this.#inFlight.delete(id);
+  }
+
+  /**
+   * A write of one session through to the store, whose answer may hold the record as it now
+   * stands (`recordOf`: a patch's result, a create's record): that record is kept, so the
+   * writer's next read costs no round trip, unless a change to the session was announced
+   * (or the link dropped) while the write ran; then, and when the write fails, the session
+   * is dropped, as by `invalidate`.
+   */
+  async write<T>(id: string, call: () => Promise<T>, recordOf: (result: T) => SessionRecord | null): Promise<T> {
+    const epoch = this.#epoch;
+    const flight = this.#begin(id);
+    try {
+      const result = await call();
+      const clean = !flight.invalidated && epoch === this.#epoch && this.#pubsub.up;
+      this.invalidate([id]);
+      const record = clean ? recordOf(result) : null;
+      if (record) this.#records.put(record);
+      return result;
+    } catch (error) {
+      this.invalidate([id]);
+      throw error;
+    } finally {
+      this.#end(id, flight);
     }
   }
 
@@ -97,6 +138,11 @@ export class SessionCache {
     else this.#drop();
   }
 
+  /** The store's cleanup deleted what expired by `now`: no read here may answer it either. */
+  expire(now: number): void {
+    this.#records.expire(now);
+  }
+
   stats(): CacheStats {
     return { ...this.#stats, entries: this.#records.size, bytes: this.#records.bytes };
   }
@@ -117,4 +163,31 @@ export class SessionCache {
     this.#records.clear();
     for (const flight of this.#inFlight.values()) flight.invalidated = true;
   }
+}
+
+/** The record a patch left, for `SessionCache.write`. */
+export const patchedRecord = (result: PatchResult): SessionRecord | null => (result.ok ? result.record : null);
+
+/**
+ * The store as its cache must see it: a new session's record is kept as it was created (so
+ * the first request with its cookie costs no round trip either), and a cleanup drops from
+ * the cache what it deletes from the store.
+ */
+export function writeThrough<S extends Store>(cache: SessionCache | null, store: S): S {
+  if (!cache) return store;
+  const create = store.create.bind(store);
+  const deleteExpired = store.deleteExpired.bind(store);
+  return {
+    ...store,
+    create: (record, options) =>
+      cache.write(
+        record.id,
+        () => create(record, options),
+        (result) => (result.created ? record : null),
+      ),
+    deleteExpired: (now, limit) => {
+      cache.expire(now);
+      return deleteExpired(now, limit);
+    },
+  };
 }

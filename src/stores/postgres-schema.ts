@@ -156,3 +156,51 @@ export function statements(table: string) {
       ORDER BY id LIMIT $3`,
   };
 }
+
+/** What a table beside the sessions needs of the store's pool: pg's `Pool` fits. */
+export interface PostgresSidePool extends PostgresQueryable {
+  connect(): Promise<PostgresQueryable & { release(): void }>;
+}
+
+/**
+ * A table beside the sessions, `<session table><suffix>` (cut to PostgreSQL's 63 bytes),
+ * created on first use under the lock the session table's migration takes, so workers
+ * starting together queue there. Its `query` waits for the table and goes through `guard`
+ * (the store's: failures become 503).
+ */
+export function sideTable(
+  pool: PostgresSidePool,
+  sessionTable: string,
+  suffix: string,
+  columns: string,
+  guard: <T>(call: () => Promise<T>) => Promise<T>,
+) {
+  const name = `"${sessionTable.slice(0, 63 - suffix.length)}${suffix}"`;
+  let ready: Promise<void> | undefined;
+  const prepared = (): Promise<void> =>
+    (ready ??= (async () => {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock(hashtextextended('stint_schema', 0))");
+        await client.query(`CREATE TABLE IF NOT EXISTS ${name} (${columns})`);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    })().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
+  return {
+    name,
+    query: (text: string, values: unknown[]) =>
+      guard(async () => {
+        await prepared();
+        return pool.query(text, values);
+      }),
+  };
+}

@@ -1,12 +1,7 @@
 import { escapeJson, escapeKey, memberSizes, unescapeJson } from "./postgres-json.js";
-import { type PostgresQueryable, stateSize } from "./postgres-schema.js";
+import { type PostgresSidePool, sideTable, stateSize } from "./postgres-schema.js";
 import type { UserStatePatchResult, UserStateRecord, UserStateStore } from "./store.js";
 import { jsonBytes } from "./user-state-patch.js";
-
-/** What user states need of the store's pool: pg's `Pool` fits. */
-export interface PostgresUserStatePool extends PostgresQueryable {
-  connect(): Promise<PostgresQueryable & { release(): void }>;
-}
 
 const SUFFIX = "_user_state";
 
@@ -17,12 +12,22 @@ const SUFFIX = "_user_state";
  * keys never lose an update. `guard` is the session store's (failures become 503).
  */
 export function postgresUserState(
-  pool: PostgresUserStatePool,
+  pool: PostgresSidePool,
   sessionTable: string,
   guard: <T>(call: () => Promise<T>) => Promise<T>,
 ): UserStateStore {
-  // Identifiers stop at 63 bytes; the session table's name is at most that already.
-  const t = `"${sessionTable.slice(0, 63 - SUFFIX.length)}${SUFFIX}"`;
+  const table = sideTable(
+    pool,
+    sessionTable,
+    SUFFIX,
+    `user_id text COLLATE "C" PRIMARY KEY,
+      state jsonb NOT NULL,
+      state_bytes jsonb NOT NULL,
+      version integer NOT NULL,
+      updated_at bigint NOT NULL`,
+    guard,
+  );
+  const t = table.name;
   const columns = "state::text AS state, version, updated_at";
   const merged = (column: string, set: string) => `(${column} - $4::text[]) || ${set}`;
   const sql = {
@@ -53,37 +58,7 @@ export function postgresUserState(
     delete: `DELETE FROM ${t} WHERE user_id = $1`,
   };
 
-  let ready: Promise<void> | undefined;
-  const prepared = (): Promise<void> =>
-    (ready ??= (async () => {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        // The lock the session table's migration takes: workers starting together queue here.
-        await client.query("SELECT pg_advisory_xact_lock(hashtextextended('stint_schema', 0))");
-        await client.query(`CREATE TABLE IF NOT EXISTS ${t} (
-          user_id text COLLATE "C" PRIMARY KEY,
-          state jsonb NOT NULL,
-          state_bytes jsonb NOT NULL,
-          version integer NOT NULL,
-          updated_at bigint NOT NULL
-        )`);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    })().catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    }));
-  const query = (text: string, values: unknown[]) =>
-    guard(async () => {
-      await prepared();
-      return pool.query(text, values);
-    });
+  const { query } = table;
 
   return {
     async get(userId) {

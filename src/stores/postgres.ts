@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { StintError, StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type PostgresListenConnection, postgresPubSub } from "../transports/postgres.js";
-import { type CacheOptions, SessionCache } from "./cache.js";
+import { type CacheOptions, patchedRecord, SessionCache, writeThrough } from "./cache.js";
 import { probeHealth } from "./health.js";
 import { changesData, changesState } from "./patch-keys.js";
+import { postgresAttempts } from "./postgres-attempts.js";
 import { escapeJson, escapeKey, memberSizes, unescapeJson } from "./postgres-json.js";
 import { checkTableName, migrate, type PostgresQueryable, statements } from "./postgres-schema.js";
 import { postgresUserState } from "./postgres-user-state.js";
@@ -147,7 +148,7 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
     return undefined;
   };
 
-  return {
+  return writeThrough(cache, {
     kind: "postgres",
 
     async create(record, { maxPerUser, replace, now }) {
@@ -208,18 +209,17 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
 
     async patch(id, patch) {
       if (!storable(id)) return { ok: false, reason: "not_found" };
-      return guard(async () => {
-        try {
+      const apply = () =>
+        guard(async (): Promise<PatchResult> => {
           for (let attempt = 0; attempt < 5; attempt++) {
             const result = await patchOnce(id, patch);
             if (result) return result;
           }
           return { ok: false, reason: "conflict" };
-        } finally {
-          // Whatever the answer, a record cached here may be out of date: drop it.
-          cache?.invalidate([id]);
-        }
-      });
+        });
+      // The answer holds the record as it now stands: the cache keeps it, or drops the session
+      // whatever else happens (even a failure may have been applied).
+      return cache ? cache.write(id, apply, patchedRecord) : apply();
     },
 
     async delete(id) {
@@ -273,6 +273,7 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
     ...(cache && { cache }),
 
     userState: postgresUserState(pool, table, guard),
+    attempts: postgresAttempts(pool, table, guard),
 
     async close() {
       cache?.close();
@@ -280,7 +281,7 @@ export function postgresStore(options: PostgresStoreOptions): CompleteStore {
       // A pool given by the caller stays theirs to end.
       await own?.end();
     },
-  };
+  });
 }
 
 /**

@@ -87,6 +87,11 @@ export class RecordCache {
     }
   }
 
+  /** Drops every record expired at `now` (the store's cleanup deleted them). */
+  expire(now: number): void {
+    for (const [id, entry] of this.#entries) if (entry.record.expiresAt <= now) this.remove(id);
+  }
+
   /** True when it held the record. */
   remove(id: string): boolean {
     const entry = this.#entries.get(id);

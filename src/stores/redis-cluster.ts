@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { Cluster } from "ioredis";
 import { StoreConflictError, StoreUnavailableError } from "../core/errors.js";
 import { type RedisClusterPubSubClient, redisClusterPubSub } from "../transports/redis-cluster.js";
-import { type CacheOptions, SessionCache } from "./cache.js";
+import { type CacheOptions, patchedRecord, SessionCache, writeThrough } from "./cache.js";
 import { probeHealth } from "./health.js";
+import { redisAttempts } from "./redis-attempts.js";
 import { BUCKETS, bucketOfId, bucketOfUser, bucketTag, idInBucket, slotOfTag } from "./redis-buckets.js";
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
 import {
@@ -335,17 +336,17 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
     async patch(id, patch) {
       const args = patchArgs(id, patch);
       const named = bucketOfId(id);
-      try {
+      const apply = async () => {
         let reply = (await guard(() => run(scripts.patch, named, key.session(named, id), args))) as [string, string?];
         if (reply[0] === "moved") {
           const home = Number(reply[1]);
           reply = (await guard(() => run(scripts.patch, home, key.session(home, id), args))) as [string, string?];
         }
         return patchResult(reply as [string, string[]?]);
-      } finally {
-        // Whatever the answer, even a failure, a record cached here may be out of date: drop it.
-        cache?.invalidate([id]);
-      }
+      };
+      // The answer holds the record as it now stands: the cache keeps it, or drops the session
+      // whatever else happens (even a failure may have been applied).
+      return cache ? cache.write(id, apply, patchedRecord) : apply();
     },
 
     delete: remove,
@@ -413,6 +414,8 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       patch: (userId, patch) => userStateOf(userId).patch(userId, patch),
       delete: (userId) => userStateOf(userId).delete(userId),
     },
+    // Each key on its own slot: a limit's counts are one small hash, spread like the sessions.
+    attempts: redisAttempts(client, prefix, guard),
 
     async close() {
       cache?.close();
@@ -421,7 +424,7 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       await own?.close();
     },
   };
-  return store;
+  return writeThrough(cache, store);
 }
 
 /** A scan entry that points to the bucket holding the record: `{"moved", bucket, id}`. */

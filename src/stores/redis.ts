@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { StoreConflictError } from "../core/errors.js";
 import { type RedisPubSubClient, redisPubSub } from "../transports/redis.js";
-import { type CacheOptions, SessionCache } from "./cache.js";
+import { type CacheOptions, patchedRecord, SessionCache, writeThrough } from "./cache.js";
 import { probeHealth } from "./health.js";
+import { redisAttempts } from "./redis-attempts.js";
 import { parseClusterUrl, type RedisClusterStoreOptions, redisClusterStore } from "./redis-cluster.js";
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
 import { closeClient, firstConnection, runScript, storeFailure } from "./redis-connection.js";
@@ -134,7 +135,7 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
   const run = (script: RedisScript, keys: string[], args: (string | number)[]) =>
     runScript(client, script, keys, [base, nonce, ...args]);
 
-  return {
+  return writeThrough(cache, {
     kind: "redis",
 
     async create(record, options) {
@@ -156,10 +157,15 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     peek: (id, now) => cache?.peek(id, now),
 
     async patch(id, patch) {
-      const reply = await unsure([id], () => run(scripts.patch, [key.session(id)], patchArgs(id, patch)));
-      // Whatever the answer, a record cached here may be out of date: drop it.
-      cache?.invalidate([id]);
-      return patchResult(reply as [string, string[]?]);
+      const apply = async () =>
+        patchResult(
+          (await unsure([id], () => run(scripts.patch, [key.session(id)], patchArgs(id, patch)))) as [
+            string,
+            string[]?,
+          ],
+        );
+      // The answer holds the record as it now stands: the cache keeps it (or drops the session).
+      return cache ? cache.write(id, apply, patchedRecord) : apply();
     },
 
     async delete(id) {
@@ -202,6 +208,7 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     ...(cache && { cache }),
 
     userState: redisUserState(client, base, guard),
+    attempts: redisAttempts(client, base, guard),
 
     async close() {
       cache?.close();
@@ -209,7 +216,7 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
       // A client given by the caller stays theirs to close.
       await own?.close();
     },
-  };
+  });
 }
 
 /**

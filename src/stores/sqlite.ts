@@ -4,6 +4,7 @@ import { applyPatch } from "./apply-patch.js";
 import { probeHealth } from "./health.js";
 import { type CacheOptions, RecordCache } from "./record-cache.js";
 import { parseStored, recordProblem } from "./record-check.js";
+import { sqliteAttempts } from "./sqlite-attempts.js";
 import { checkTableName, openDatabase, prepareDatabase } from "./sqlite-schema.js";
 import { sqliteUserState } from "./sqlite-user-state.js";
 import type { CompleteStore, CreateOptions, CreateResult, PatchResult, SessionPatch, SessionRecord } from "./store.js";
@@ -69,6 +70,7 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
   }
   const sql = statements(db, `"${table}"`);
   const userState = sqliteUserState(db, table, (call) => guard(call, db));
+  const attempts = sqliteAttempts(db, table, (call) => guard(call, db));
 
   const createTx = db.transaction((record: SessionRecord, options: CreateOptions): CreateResult => {
     const { maxPerUser, replace, now } = options;
@@ -224,6 +226,7 @@ export function sqliteStore(options: SqliteStoreOptions): CompleteStore {
     },
 
     userState,
+    attempts,
     ...(cache && { cache: { stats: () => ({ ...stats, entries: cache.size, bytes: cache.bytes }) } }),
 
     health: () => probeHealth(() => guard(() => sql.ping.get(), db)),

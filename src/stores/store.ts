@@ -178,6 +178,44 @@ export interface StoreCapabilities {
    * device): it outlives the sessions. Without it, `/api/user/state` answers 404.
    */
   readonly userState?: UserStateStore;
+  /**
+   * Attempt counts (failed sign-ins per username and per address) shared by every process
+   * on this store, so a limit holds however many servers answer: `createAccounts({ attempts })`.
+   * Without it, each process counts alone.
+   */
+  readonly attempts?: AttemptCounts;
+}
+
+/** One key's fixed window of attempts. */
+export interface AttemptWindow {
+  /** Attempts that count (failures). */
+  count: number;
+  /** Attempts taken and not yet settled (still being verified, somewhere). */
+  pending: number;
+  /** When the window opened (its first attempt), epoch ms; it lasts the limit's windowMs. */
+  startedAt: number;
+}
+
+/** How a taken attempt ended: it counts (`fail`), or it never did (`free`). */
+export type AttemptOutcome = "fail" | "free";
+
+/**
+ * Attempts per key in fixed windows (one opens at a key's first attempt and lasts
+ * `windowMs`), kept where every process sees them. An attempt is taken before it is tried
+ * (pending), then settled. `take` is atomic: of any number of concurrent takes, from any
+ * processes, at most `limit` per window (counted and pending together) succeed.
+ */
+export interface AttemptCounts {
+  /** The key's live window, or null. */
+  get(key: string, windowMs: number, now: number): Promise<AttemptWindow | null>;
+  /** One pending attempt, unless `limit` are counted or pending in the live window; the window after. */
+  take(key: string, limit: number, windowMs: number, now: number): Promise<AttemptWindow & { taken: boolean }>;
+  /** Settles a taken attempt of the live window (never below zero): it counts, or is freed. */
+  settle(key: string, outcome: AttemptOutcome, windowMs: number, now: number): Promise<void>;
+  /** Counts one attempt that was not taken first (a failure found after the fact). */
+  add(key: string, windowMs: number, now: number): Promise<void>;
+  /** Forgets the key: its next attempt opens a new window. */
+  reset(key: string): Promise<void>;
 }
 
 /** A user's state as stored. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { Store } from "../stores/store.js";
+import { describeAttempts } from "./conformance/attempts.js";
 import { describeExpiry } from "./conformance/expiry.js";
 import { describePatches } from "./conformance/patches.js";
 import { describeRecords } from "./conformance/records.js";
@@ -57,5 +58,6 @@ export function describeStore(
     describeExpiry(current);
     describeValues(current);
     describeUserState(current);
+    describeAttempts(current);
   });
 }

@@ -51,6 +51,8 @@ export async function startStintServer(options: StintServerOptions): Promise<Sti
       users: sqliteUserStore({ database: users }),
       hasher: cheapHasher,
       limits: options.accountLimits,
+      // As an app on a shared store does: every server counts failed sign-ins in one place.
+      attempts: store.attempts,
     }),
     heartbeatMs: options.heartbeatMs,
     ...options.policy,

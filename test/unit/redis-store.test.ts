@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { type RedisStoreClient, redisStore } from "stint/redis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { StoreUnavailableError } from "../../src/core/errors.js";
 import { makeRecord } from "../../src/testing.js";
 import { type RedisServer, startRedis } from "../support/services.js";
@@ -69,7 +69,8 @@ describe.skipIf(!inject("redisUrl"))("redisStore on a real server", () => {
   it("reads a session with one Redis command (HGETALL), seen by the client and the server", async () => {
     const now = Date.now();
     const { client: wrapped, sent } = counting(client);
-    const store = redisStore({ client: wrapped, prefix: `unit:${randomUUID()}:` });
+    // Without the cache every read goes to Redis (with it, see the next test).
+    const store = redisStore({ client: wrapped, prefix: `unit:${randomUUID()}:`, cache: false });
     const record = makeRecord({ userId: "alice", data: { cart: ["apple"] }, state: { theme: "dark" } });
     await store.create(record, { now });
 
@@ -84,6 +85,41 @@ describe.skipIf(!inject("redisUrl"))("redisStore on a real server", () => {
     sent.length = 0;
     expect(await store.get(makeRecord().id, now)).toBeNull();
     expect(sent).toEqual(["hgetall"]);
+  });
+
+  it("with the cache, a session this process created or changed is read with no command at all", async () => {
+    const now = Date.now();
+    const prefix = `unit:${randomUUID()}:`;
+    const { client: wrapped, sent } = counting(client);
+    const store = redisStore({ client: wrapped, prefix });
+    const uncached = redisStore({ client, prefix, cache: false });
+    try {
+      // The cache keeps nothing until its pub/sub link listens: wait until a fresh session is
+      // answered from memory.
+      await vi.waitFor(async () => {
+        const probe = makeRecord();
+        await store.create(probe, { now });
+        sent.length = 0;
+        await store.get(probe.id, now);
+        expect(sent).toEqual([]);
+      });
+      const record = makeRecord({ userId: "alice", data: { cart: ["apple"] } });
+      await store.create(record, { now });
+      sent.length = 0;
+      expect(await store.get(record.id, now)).toStrictEqual(record);
+      expect(sent).toEqual([]);
+      const patched = await store.patch(record.id, { dataSet: { cart: ["pear"] }, now: now + 1 });
+      expect(patched.ok).toBe(true);
+      sent.length = 0;
+      const read = await store.get(record.id, now + 1);
+      expect(sent).toEqual([]);
+      expect(read?.data).toEqual({ cart: ["pear"] });
+      // What this process kept is exactly what Redis holds.
+      expect(read).toStrictEqual(await uncached.get(record.id, now + 1));
+    } finally {
+      await store.close();
+      await uncached.close();
+    }
   });
 
   it("sets PEXPIREAT at expiresAt, so Redis drops a dead session by itself", async () => {
@@ -124,7 +160,9 @@ describe.skipIf(!inject("redisUrl"))("redisStore on a real server", () => {
   });
 
   it("a store given a URL fails fast while Redis is down and works again after a restart", async () => {
-    const store = redisStore({ url: server.url, prefix: `unit:${randomUUID()}:`, timeoutMs: 1_000 });
+    // Reads that go to Redis (the cache's own behaviour when its link drops is in
+    // test/reliability/cache.test.ts).
+    const store = redisStore({ url: server.url, prefix: `unit:${randomUUID()}:`, timeoutMs: 1_000, cache: false });
     try {
       const now = Date.now();
       const record = makeRecord({ data: { kept: true } });

@@ -183,7 +183,8 @@ async function runServer(flags: Flags, settings: Settings, config: ServerConfig)
       maxSessionsPerUser: settings.maxSessionsPerUser,
       cookie: settings.cookie,
       fingerprint: { bindUserAgent: flags["bind-user-agent"] === true },
-      accounts: createAccounts({ users: backend.users }),
+      // Failed sign-ins are counted in the store, so the limits hold across every server on it.
+      accounts: createAccounts({ users: backend.users, attempts: backend.store.attempts }),
       auditLog,
       adminToken: stringFlag(flags, "admin-token"),
     }),
