@@ -9,11 +9,11 @@ import { BUCKETS, bucketOfId, bucketOfUser, bucketTag, idInBucket, slotOfTag } f
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
 import {
   closeClient,
+  failClosed,
   firstConnection,
   isNoScript,
   runScript,
   type ScriptClient,
-  storeFailure,
 } from "./redis-connection.js";
 import { layoutScripts, type RedisScript } from "./redis-scripts.js";
 import { redisUserState } from "./redis-user-state.js";
@@ -124,16 +124,7 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
   const nonce = randomBytes(9).toString("base64url");
   const cache = options.cache === false ? null : new SessionCache(pubsub, `${prefix}inval`, nonce, options.cache);
 
-  /** Fail closed: any client or server failure becomes StoreUnavailableError (a 503). */
-  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      const first = connecting();
-      if (first) await first;
-      return await call();
-    } catch (error) {
-      throw storeFailure(error, "Redis Cluster store");
-    }
-  };
+  const guard = failClosed(connecting, "Redis Cluster store");
   /** One script on the bucket of `declared` (its only key). */
   const run = (script: RedisScript, bucket: number, declared: string, args: (string | number)[]) =>
     runScript(client, script, [declared], [key.base(bucket), nonce, ...args]);

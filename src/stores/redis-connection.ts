@@ -83,3 +83,19 @@ export function storeFailure(error: unknown, store: string): StoreUnavailableErr
       : "unreachable";
   return new StoreUnavailableError(`The ${store} failed: ${message}`, { cause: error, reason });
 }
+
+/**
+ * A store's guard: waits for the client's first connection, then fails closed (any client
+ * or server failure becomes StoreUnavailableError, a 503).
+ */
+export function failClosed(connecting: () => Promise<unknown> | null, store: string) {
+  return async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      const first = connecting();
+      if (first) await first;
+      return await call();
+    } catch (error) {
+      throw storeFailure(error, store);
+    }
+  };
+}

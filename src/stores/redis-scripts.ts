@@ -121,28 +121,14 @@ return {1, replaced, evicted, away}
 `;
 
 /**
- * KEYS: session hash. ARGV: base, nonce, then redis-codec.ts' patchArgs. Returns {"ok",
- * fields…}, {reason}, or {"moved", bucket} when a pointer names the bucket that holds it
- * (its expiry then moves forward with the session's).
+ * Lua: the size of a hash's state as JSON.stringify writes it once the fields ARGV[first ..
+ * setFrom - 1] are deleted and the field/value pairs from ARGV[setFrom] on are set. State
+ * fields are `t:<json key>` → JSON value, so the size follows from lengths alone: "{" + the
+ * members joined by "," + "}", each <json key>:<json value>. A session's and a user's state
+ * are laid out alike.
  */
-const PATCH = `
-local key, id, now = KEYS[1], ARGV[3], tonumber(ARGV[4])
-local ifVersion, lastSeen, expiresAt, maxBytes = ARGV[5], ARGV[6], ARGV[7], ARGV[9]
-local first = 11
-local setFrom = first + tonumber(ARGV[10])
-local current = redis.call('HMGET', key, 'expiresAt', 'version', 'lastSeenAt')
-if not current[1] then
-  local home = elsewhere(id)
-  if home then
-    if expiresAt ~= '' then redis.call('PEXPIREAT', pkey(id), ARGV[8], 'GT') end
-    return {'moved', home}
-  end
-end
-if not current[1] or tonumber(current[1]) <= now then return {'not_found'} end
-if ifVersion ~= '' and tonumber(ifVersion) ~= tonumber(current[2]) then return {'conflict'} end
-if maxBytes ~= '' then
-  -- JSON.stringify(state) is "{" + the members joined by "," + "}", each member being
-  -- <json key>:<json value>; field names carry the JSON key after "t:".
+export const STATE_BYTES = `
+local function stateBytes(key, first, setFrom)
   local sizes = {}
   for _, field in ipairs(redis.call('HKEYS', key)) do
     if string.sub(field, 1, 2) == 't:' then sizes[field] = redis.call('HSTRLEN', key, field) end
@@ -157,8 +143,31 @@ if maxBytes ~= '' then
     members = members + 1
   end
   if members > 1 then total = total + members - 1 end
-  if total > tonumber(maxBytes) then return {'too_large'} end
+  return total
 end
+`;
+
+/**
+ * KEYS: session hash. ARGV: base, nonce, then redis-codec.ts' patchArgs. Returns {"ok",
+ * fields…}, {reason}, or {"moved", bucket} when a pointer names the bucket that holds it
+ * (its expiry then moves forward with the session's).
+ */
+const PATCH = `${STATE_BYTES}
+local key, id, now = KEYS[1], ARGV[3], tonumber(ARGV[4])
+local ifVersion, lastSeen, expiresAt, maxBytes = ARGV[5], ARGV[6], ARGV[7], ARGV[9]
+local first = 11
+local setFrom = first + tonumber(ARGV[10])
+local current = redis.call('HMGET', key, 'expiresAt', 'version', 'lastSeenAt')
+if not current[1] then
+  local home = elsewhere(id)
+  if home then
+    if expiresAt ~= '' then redis.call('PEXPIREAT', pkey(id), ARGV[8], 'GT') end
+    return {'moved', home}
+  end
+end
+if not current[1] or tonumber(current[1]) <= now then return {'not_found'} end
+if ifVersion ~= '' and tonumber(ifVersion) ~= tonumber(current[2]) then return {'conflict'} end
+if maxBytes ~= '' and stateBytes(key, first, setFrom) > tonumber(maxBytes) then return {'too_large'} end
 for i = first, setFrom - 1 do redis.call('HDEL', key, ARGV[i]) end
 for i = setFrom, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
 if #ARGV >= first then

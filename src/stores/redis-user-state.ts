@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { STATE_BYTES } from "./redis-scripts.js";
 import type { JsonObject, UserStateRecord, UserStateStore } from "./store.js";
 
 /** What user states need of the store's client (an ioredis `Redis` or `Cluster` fits). */
@@ -14,28 +15,13 @@ export interface RedisUserStateClient {
  * {reason}. Fields are laid out as a session's state is (`t:<json key>` → JSON value), so the
  * size of the state as JSON follows from lengths alone.
  */
-const PATCH = `
+const PATCH = `${STATE_BYTES}
 local key, now, ifVersion, maxBytes = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local first = 5
 local setFrom = first + tonumber(ARGV[4])
 local version = tonumber(redis.call('HGET', key, 'version') or '0')
 if ifVersion ~= '' and tonumber(ifVersion) ~= version then return {'conflict'} end
-if maxBytes ~= '' then
-  local sizes = {}
-  for _, field in ipairs(redis.call('HKEYS', key)) do
-    if string.sub(field, 1, 2) == 't:' then sizes[field] = redis.call('HSTRLEN', key, field) end
-  end
-  for i = first, setFrom - 1 do sizes[ARGV[i]] = nil end
-  for i = setFrom, #ARGV, 2 do sizes[ARGV[i]] = #ARGV[i + 1] end
-  -- JSON.stringify(state): "{" + members joined by "," + "}", each <json key>:<json value>.
-  local total, members = 2, 0
-  for field, length in pairs(sizes) do
-    total = total + #field - 2 + 1 + length
-    members = members + 1
-  end
-  if members > 1 then total = total + members - 1 end
-  if total > tonumber(maxBytes) then return {'too_large'} end
-end
+if maxBytes ~= '' and stateBytes(key, first, setFrom) > tonumber(maxBytes) then return {'too_large'} end
 for i = first, setFrom - 1 do redis.call('HDEL', key, ARGV[i]) end
 for i = setFrom, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
 redis.call('HSET', key, 'version', version + 1, 'updatedAt', now)

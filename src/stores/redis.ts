@@ -7,7 +7,7 @@ import { probeHealth } from "./health.js";
 import { redisAttempts } from "./redis-attempts.js";
 import { parseClusterUrl, type RedisClusterStoreOptions, redisClusterStore } from "./redis-cluster.js";
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
-import { closeClient, firstConnection, runScript, storeFailure } from "./redis-connection.js";
+import { closeClient, failClosed, firstConnection, runScript } from "./redis-connection.js";
 import { layoutScripts, type RedisScript } from "./redis-scripts.js";
 import { redisUserState } from "./redis-user-state.js";
 import type { CompleteStore, SessionRecord } from "./store.js";
@@ -100,16 +100,7 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
   const nonce = randomBytes(9).toString("base64url");
   const cache = options.cache === false ? null : new SessionCache(pubsub, `${base}inval`, nonce, options.cache);
 
-  /** Fail closed: any client or server failure becomes StoreUnavailableError (a 503). */
-  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      const first = connecting();
-      if (first) await first;
-      return await call();
-    } catch (error) {
-      throw storeFailure(error, "Redis store");
-    }
-  };
+  const guard = failClosed(connecting, "Redis store");
   /** One command per read (issue 7): expiry is checked here, not in a script. */
   const read = async (id: string, now: number): Promise<SessionRecord | null> => {
     const fields = await guard(() => client.hgetall(key.session(id)));

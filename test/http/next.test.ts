@@ -5,11 +5,9 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import * as adapter from "stint/adapters/next";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Host } from "../support/api-target.js";
 import { TestBrowser } from "../support/browser.js";
-import { sharedModuleSource, shareModule, useStint } from "../support/framework-bridge.js";
-import { describeAppRoutes } from "../unit/adapters/app-routes.suite.js";
-import { describeApi } from "./api.suite.js";
+import { describeDevServer, pageSessions } from "../support/dev-server-suites.js";
+import { sharedModuleSource, shareModule } from "../support/framework-bridge.js";
 
 /**
  * A real Next.js app (test/fixtures/next: App Router, Turbopack) on Next's own server through
@@ -54,43 +52,18 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => app?.close());
 
-const nextHost: Host = async (stint) => {
-  useStint(stint);
-  return { baseUrl: app.baseUrl, fetch: (request) => fetch(request), close: () => stint.close() };
-};
-
-describeApi("next", nextHost);
-describeAppRoutes("next", async (stint) => {
-  useStint(stint);
-  return { baseUrl: app.baseUrl, close: async () => undefined };
-});
+describeDevServer("next", () => app.baseUrl);
 
 describe("Next.js server components, server actions and the proxy check", () => {
-  let stint: import("stint").Stint;
-  let target: { baseUrl: string; fetch: (request: Request) => Promise<Response> };
-
-  beforeAll(async () => {
-    const { createStint, memoryStore } = await import("stint");
-    stint = createStint({ store: memoryStore(), secret: "next-secret-0123456789abcdefghijklmnopqrstuv" });
-    useStint(stint);
-    target = { baseUrl: app.baseUrl, fetch: (request) => fetch(request, { redirect: "manual" }) };
-  });
-  afterAll(() => stint.close());
-
-  async function signedIn(): Promise<TestBrowser> {
-    const client = new TestBrowser(target);
-    await client.get("/api/session/csrf-token");
-    expect((await client.post("/login", { user: "alice" })).status).toBe(200);
-    await client.get("/api/session");
-    return client;
-  }
+  const pages = pageSessions(() => app.baseUrl, "next-secret-0123456789abcdefghijklmnopqrstuv");
+  const signedIn = pages.signedIn;
 
   it("the proxy sends a visitor without a session cookie to sign in; a well-formed forged one passes it, and the page refuses", async () => {
-    const none = await new TestBrowser(target).get("/account");
+    const none = await new TestBrowser(pages.target()).get("/account");
     expect(none.status).toBe(307);
     expect(new URL(none.headers.get("location")!, app.baseUrl).search).toBe("?from=proxy");
 
-    const forged = new TestBrowser(target);
+    const forged = new TestBrowser(pages.target());
     forged.cookies.set("stint_session", `${"A".repeat(22)}.${"B".repeat(43)}`);
     const refused = await forged.get("/account");
     expect(refused.status).toBe(307);
@@ -116,7 +89,7 @@ describe("Next.js server components, server actions and the proxy check", () => 
     const form = new FormData();
     form.set(actionField!, "");
     form.set("theme", "dark");
-    const posted = await target.fetch(
+    const posted = await pages.target().fetch(
       new Request(new URL("/account", app.baseUrl), {
         method: "POST",
         headers: { cookie: client.cookieHeader, origin: new URL(app.baseUrl).origin },

@@ -3,11 +3,9 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import * as adapter from "stint/adapters/sveltekit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Host } from "../support/api-target.js";
 import { TestBrowser } from "../support/browser.js";
-import { sharedModuleSource, shareModule, useStint } from "../support/framework-bridge.js";
-import { describeAppRoutes } from "../unit/adapters/app-routes.suite.js";
-import { describeApi } from "./api.suite.js";
+import { describeDevServer, pageSessions } from "../support/dev-server-suites.js";
+import { sharedModuleSource, shareModule } from "../support/framework-bridge.js";
 
 /**
  * A real SvelteKit app (test/fixtures/sveltekit) on Vite's dev server, in this process, started
@@ -58,39 +56,14 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => app?.close());
 
-const sveltekitHost: Host = async (stint) => {
-  useStint(stint);
-  return { baseUrl: app.baseUrl, fetch: (request) => fetch(request), close: () => stint.close() };
-};
-
-describeApi("sveltekit", sveltekitHost);
-describeAppRoutes("sveltekit", async (stint) => {
-  useStint(stint);
-  return { baseUrl: app.baseUrl, close: async () => undefined };
-});
+describeDevServer("sveltekit", () => app.baseUrl);
 
 describe("SvelteKit pages (load and form actions)", () => {
-  let stint: import("stint").Stint;
-  let target: { baseUrl: string; fetch: (request: Request) => Promise<Response> };
-
-  beforeAll(async () => {
-    const { createStint, memoryStore } = await import("stint");
-    stint = createStint({ store: memoryStore(), secret: "sveltekit-secret-0123456789abcdefghijklmnop" });
-    useStint(stint);
-    target = { baseUrl: app.baseUrl, fetch: (request) => fetch(request, { redirect: "manual" }) };
-  });
-  afterAll(() => stint.close());
-
-  async function signedIn(): Promise<TestBrowser> {
-    const client = new TestBrowser(target);
-    await client.get("/api/session/csrf-token");
-    expect((await client.post("/login", { user: "alice" })).status).toBe(200);
-    await client.get("/api/session");
-    return client;
-  }
+  const pages = pageSessions(() => app.baseUrl, "sveltekit-secret-0123456789abcdefghijklmnop");
+  const signedIn = pages.signedIn;
 
   it("a page's load reads locals.session, and redirects without a signed-in session", async () => {
-    const anonymous = await new TestBrowser(target).get("/account");
+    const anonymous = await new TestBrowser(pages.target()).get("/account");
     expect(anonymous.status).toBe(303);
     expect(anonymous.headers.get("location")).toBe("/login");
     const page = await (await signedIn()).get("/account");

@@ -83,12 +83,7 @@ function describeRaces(name: string, available: boolean, startBackend: () => Pro
     };
 
     /** The same cookies and CSRF token, sent to another server. */
-    const sameBrowserOn = (browser: TestBrowser, server: StintServer, ip: string) => {
-      const moved = new TestBrowser(from(server, ip), browser.userAgent);
-      for (const [cookie, value] of browser.cookies) moved.cookies.set(cookie, value);
-      moved.csrfToken = browser.csrfToken;
-      return moved;
-    };
+    const sameBrowserOn = (browser: TestBrowser, server: StintServer, ip: string) => browser.movedTo(from(server, ip));
 
     const login = (server: StintServer, ip: string, username: string, password: string) =>
       new TestBrowser(from(server, ip)).post("/api/auth/login", { username, password });

@@ -67,12 +67,7 @@ function describeTwoServers(name: string, available: boolean, startBackend: () =
     };
 
     /** The same cookies and CSRF token, sent to another server. */
-    const sameBrowserOn = (from: TestBrowser, server: StintServer) => {
-      const moved = new TestBrowser(server.target, from.userAgent);
-      for (const [cookie, value] of from.cookies) moved.cookies.set(cookie, value);
-      moved.csrfToken = from.csrfToken;
-      return moved;
-    };
+    const sameBrowserOn = (from: TestBrowser, server: StintServer) => from.movedTo(server.target);
 
     it("a cookie issued by server A works on server B", async () => {
       expect(a.url).not.toBe(b.url);

@@ -43,6 +43,14 @@ export class TestBrowser {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
   }
 
+  /** The same browser (cookies, CSRF token, User-Agent) talking to another server. */
+  movedTo(target: { fetch: Fetcher; baseUrl: string }): TestBrowser {
+    const moved = new TestBrowser(target, this.userAgent);
+    for (const [cookie, value] of this.cookies) moved.cookies.set(cookie, value);
+    moved.csrfToken = this.csrfToken;
+    return moved;
+  }
+
   /** The raw session cookie value (the token) — for replay tests only. */
   token(name = "stint_session"): string | undefined {
     return this.cookies.get(name);
