@@ -1,9 +1,9 @@
 /**
- * `npm run bench` (`-- --quick` for a short run): every scenario against its baselines in the
- * same run. Writes bench/results/latest.json, latest.md and read-ratios.svg, and copies the
+ * `npm run bench` (`-- --quick` for a short run, `-- --report` to render the last run's report
+ * again): every scenario against its baselines in the same run. Writes bench/results/latest.json, latest.md and read-ratios.svg, and copies the
  * chart to docs/bench-read-ratios.svg for the README.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { readRatioChart } from "./lib/chart.js";
 import { ServerPool } from "./lib/children.js";
@@ -120,7 +120,18 @@ function save(results: Results): void {
   console.log(`\n${markdown}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+/** `-- --report`: the report again from the stored measurements (targets judged anew), without measuring. */
+function report(): void {
+  const { targets: _, ...measured } = JSON.parse(
+    readFileSync(new URL("./results/latest.json", import.meta.url), "utf8"),
+  ) as Results;
+  save({ ...measured, targets: checkTargets(measured) });
+}
+
+if (process.argv.includes("--report")) report();
+else {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

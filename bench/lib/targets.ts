@@ -52,11 +52,13 @@ export function checkTargets(results: Measured): TargetCheck[] {
     met: stintOps.length > 0 && worst === 0,
   });
   for (const row of stintOps.filter((r) => r.redis !== null)) {
-    // The first read after signing in fills the cache (one HGETALL); every later one is a hit.
-    const total = Math.round(sum(row.redis ?? {}) * row.requests);
+    // The first read after signing in may fill the cache (one HGETALL); every later one is a
+    // hit. REPLCONF is a replica acknowledging to its master, no client's command.
+    const { replconf: _, ...sent } = row.redis ?? {};
+    const total = Math.round(sum(sent) * row.requests);
     checks.push({
       target: `Redis commands per cached read request: 0 (${row.label})`,
-      measured: `${total} in ${row.requests} reads, the first one's miss included (INFO commandstats)`,
+      measured: `${total} in ${row.requests} reads, the first one's miss included (INFO commandstats, replicas' REPLCONF left out)`,
       met: total <= 1,
     });
   }
