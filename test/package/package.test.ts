@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { type PackedApp, preparePackedApp } from "../support/packed-app.js";
 import { codeBlocks } from "../support/readme.js";
 
@@ -9,6 +9,10 @@ import { codeBlocks } from "../support/readme.js";
  * Stint as `npm install` gives it: the packed tarball in a fresh app outside the repository,
  * imported by its public names only. Nothing here reaches into ../src.
  */
+
+// Every test here type-checks, installs or starts processes: seconds each, and many more on a
+// busy machine. Builds, not timings.
+vi.setConfig({ testTimeout: 180_000 });
 
 let app: PackedApp;
 
@@ -27,11 +31,18 @@ describe("the packed package", () => {
       .map((entry) => (entry === "." ? "stint" : `stint/${entry.slice(2)}`));
     const expected: Record<string, string[]> = {
       stint: ["createStint", "memoryStore", "fallbackStore", "Session", "StintError", "assertSession"],
-      "stint/sqlite": ["sqliteStore"],
+      "stint/sqlite": ["sqliteStore", "fromBunSqlite"],
       "stint/redis": ["redisStore"],
       "stint/postgres": ["postgresStore"],
       "stint/file": ["fileStore"],
-      "stint/accounts": ["createAccounts", "hashPassword", "verifyPassword", "sqliteUserStore", "memoryUserStore"],
+      "stint/accounts": [
+        "createAccounts",
+        "hashPassword",
+        "verifyPassword",
+        "sqliteUserStore",
+        "memoryUserStore",
+        "sharedAttemptLimiter",
+      ],
       "stint/testing": ["describeStore", "makeRecord"],
       "stint/client": ["SessionClient"],
       "stint/react": ["SessionProvider", "useSession", "useSessionState"],

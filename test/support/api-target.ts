@@ -20,7 +20,7 @@ export type LocalHost = (stint: Stint) => Promise<{ baseUrl: string; fetch: Fetc
  */
 export interface RemoteHost {
   readonly runtime: string;
-  readonly store: "memory";
+  readonly store: "memory" | "sqlite";
   start(test: {
     clock: FakeClock;
     logLines: string[];

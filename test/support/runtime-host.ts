@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { RemoteHost } from "./api-target.js";
@@ -26,7 +28,7 @@ export async function bundleFor(runtime: string, entry: string, options: { worke
     platform: "node",
     target: "es2022",
     tsconfig: `${root}tsconfig.json`,
-    external: ["@node-rs/argon2"],
+    external: ["@node-rs/argon2", "bun:sqlite"],
     conditions: options.worker ? ["workerd", "worker"] : [],
     banner: options.worker
       ? {}
@@ -42,10 +44,17 @@ export async function startProcess(
   args: string[],
   onLine: (line: string) => void = () => undefined,
   adminToken: string | null = TEST_ADMIN_TOKEN,
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; baseUrl: string; stop(): Promise<void> }> {
   const child = spawn(command, args, {
     cwd: root,
-    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", STINT_TEST_OPTIONS: testOptions(adminToken) },
+    env: {
+      ...process.env,
+      ...env,
+      NO_COLOR: "1",
+      DENO_NO_UPDATE_CHECK: "1",
+      STINT_TEST_OPTIONS: testOptions(adminToken),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -92,18 +101,24 @@ function testOptions(adminToken: string | null): string {
 
 /**
  * test/fixtures/runtimes/server.ts on Bun or Deno, as a RemoteHost: one server per test (each
- * test starts from an empty store), the test's clock sent before each request that follows a
- * change of it.
+ * test starts from an empty store: the memory store, or on Bun a new `bun:sqlite` file), the
+ * test's clock sent before each request that follows a change of it.
  */
-export function runtimeHost(runtime: "bun" | "deno", bundle: () => Promise<string>): RemoteHost {
+export function runtimeHost(
+  runtime: "bun" | "deno",
+  bundle: () => Promise<string>,
+  store: "memory" | "bun:sqlite" = "memory",
+): RemoteHost {
   const binary = `${root}node_modules/.bin/${runtime}`;
   return {
     runtime,
-    store: "memory",
+    store: store === "memory" ? "memory" : "sqlite",
     async start({ clock, logLines, adminToken }) {
       const file = await bundle();
       const args = runtime === "deno" ? ["run", "--allow-all", "--no-prompt", file] : [file];
-      const server = await startProcess(binary, args, (line) => logLines.push(line), adminToken);
+      const dir = store === "memory" ? null : mkdtempSync(join(tmpdir(), "stint-bun-"));
+      const env: Record<string, string> = dir ? { STINT_TEST_SQLITE: join(dir, "stint.db") } : {};
+      const server = await startProcess(binary, args, (line) => logLines.push(line), adminToken, env);
       let sentTime: number | null = null;
       return {
         baseUrl: server.baseUrl,
@@ -116,7 +131,10 @@ export function runtimeHost(runtime: "bun" | "deno", bundle: () => Promise<strin
           }
           return fetch(request);
         },
-        close: () => server.stop(),
+        async close() {
+          await server.stop();
+          if (dir) rmSync(dir, { recursive: true, force: true });
+        },
       };
     },
   };
