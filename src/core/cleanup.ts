@@ -20,7 +20,7 @@ export async function deleteExpiredInBatches(
     const deleted = await store.deleteExpired(now(), batchSize);
     total += deleted;
     if (deleted < batchSize) break;
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToEvents();
   }
   return total;
 }
@@ -44,4 +44,10 @@ export function startCleanupLoop(cleanup: () => Promise<unknown>, intervalMs: nu
   }, intervalMs);
   timer.unref?.();
   return () => clearInterval(timer);
+}
+
+/** Lets I/O run between batches: setImmediate where there is one (Node, Bun, Deno), else a timer. */
+function yieldToEvents(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }

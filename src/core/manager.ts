@@ -11,6 +11,7 @@ import { SecretRing } from "./secrets.js";
 import { type ClientContext, Session } from "./session.js";
 import { type CookieSettings, SessionCookie } from "./session-cookie.js";
 import { formatToken, generateToken, hashSecret, parseToken, verifySecret } from "./token.js";
+import { jsonBytes } from "./utf8.js";
 
 export type { FingerprintOptions } from "./fingerprint.js";
 
@@ -344,7 +345,7 @@ export class SessionManager<Data extends JsonObject = JsonObject> {
   }
 
   #assertStateSize(state: JsonObject): void {
-    if (Buffer.byteLength(JSON.stringify(state)) > this.maxStateBytes) throw this.#stateTooLarge();
+    if (jsonBytes(state) > this.maxStateBytes) throw this.#stateTooLarge();
   }
 
   #stateTooLarge(): PayloadTooLargeError {

@@ -1,5 +1,5 @@
-import * as crypto from "node:crypto";
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { hmac as jsHmac } from "@noble/hashes/hmac";
+import { sha256 } from "@noble/hashes/sha2";
 
 /** 16 bytes = 128 bits for the public id (API.md asks for at least 96). */
 const ID_BYTES = 16;
@@ -19,10 +19,7 @@ export interface SessionToken {
 
 /** A new token; `id` when the store mints the public id (Store.newId), else a random one. */
 export function generateToken(id?: string): SessionToken {
-  return {
-    id: id ?? randomBytes(ID_BYTES).toString("base64url"),
-    secret: randomBytes(SECRET_BYTES).toString("base64url"),
-  };
+  return { id: id ?? randomBase64url(ID_BYTES), secret: randomBase64url(SECRET_BYTES) };
 }
 
 export function formatToken(token: SessionToken): string {
@@ -39,15 +36,40 @@ export function parseToken(value: unknown): SessionToken | null {
 }
 
 /**
- * One-shot hashing (Node ≥ 20.12): about half the cost of a Hash object, on the read path of
- * every request. Older Node 20 releases fall back to createHash.
+ * Node's crypto where the runtime has it (Node, Bun, Deno, workerd with `nodejs_compat`):
+ * native, and one-shot hashing (Node ≥ 20.12) costs about half a Hash object on the read path
+ * of every request. Asked for through `process.getBuiltinModule`, not imported, so the core
+ * also loads where there is no node:crypto (workerd without `nodejs_compat`): there SHA-256
+ * and HMAC come from @noble/hashes (synchronous, as every request needs them; Web Crypto's
+ * `subtle` is asynchronous) and randomness from Web Crypto's `getRandomValues`.
  */
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string }).hash;
+type NodeCrypto = typeof import("node:crypto") & {
+  hash?: (algorithm: string, data: string, encoding: "base64url") => string;
+};
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
+
+const utf8 = new TextEncoder();
+
+/** base64url of bytes, without padding. */
+function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** `length` bytes from the system's CSPRNG, as base64url. */
+function randomBase64url(length: number): string {
+  if (nodeCrypto) return nodeCrypto.randomBytes(length).toString("base64url");
+  return base64url(globalThis.crypto.getRandomValues(new Uint8Array(length)));
+}
 
 /** base64url SHA-256 of the secret: what a store keeps. */
 export function hashSecret(secret: string): string {
-  if (oneShotHash) return oneShotHash("sha256", secret, "base64url");
-  return createHash("sha256").update(secret).digest("base64url");
+  if (nodeCrypto?.hash) return nodeCrypto.hash("sha256", secret, "base64url");
+  if (nodeCrypto) return nodeCrypto.createHash("sha256").update(secret).digest("base64url");
+  return base64url(sha256(utf8.encode(secret)));
 }
 
 /**
@@ -69,5 +91,6 @@ export function verifySecret(secret: string, storedHash: string): boolean {
 
 /** base64url HMAC-SHA256 of `message` under `key`. */
 export function hmac(key: string, message: string): string {
-  return createHmac("sha256", key).update(message).digest("base64url");
+  if (nodeCrypto) return nodeCrypto.createHmac("sha256", key).update(message).digest("base64url");
+  return base64url(jsHmac(sha256, utf8.encode(key), utf8.encode(message)));
 }

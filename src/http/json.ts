@@ -141,7 +141,7 @@ async function readCapped(request: Request): Promise<string> {
     throw new BadRequestError("The request body could not be read.");
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder("utf-8", { fatal: true }).decode(concatBytes(chunks, size));
   } catch {
     throw new BadRequestError("The body is not valid UTF-8.");
   }
@@ -162,4 +162,15 @@ export function optionalBoolean(body: Body, name: string): boolean {
   if (value === "on" || value === "true") return true;
   if (value === "false") return false;
   throw new BadRequestError(`"${name}" must be a boolean.`);
+}
+
+/** The chunks of a body as one array (Buffer.concat without Buffer, which not every runtime has). */
+function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }

@@ -1,3 +1,4 @@
+import { jsonBytes } from "../core/utf8.js";
 import { applyKeys, changesData, changesState } from "./patch-keys.js";
 import type { PatchResult, SessionPatch, SessionRecord } from "./store.js";
 
@@ -12,7 +13,7 @@ export function applyPatch(record: SessionRecord | undefined, patch: SessionPatc
   const data = changesData(patch);
   const state = changesState(patch);
   const nextState = state ? applyKeys(record.state, patch.stateUnset, structuredClone(patch.stateSet)) : record.state;
-  if (patch.maxStateBytes !== undefined && Buffer.byteLength(JSON.stringify(nextState)) > patch.maxStateBytes) {
+  if (patch.maxStateBytes !== undefined && jsonBytes(nextState) > patch.maxStateBytes) {
     return { ok: false, reason: "too_large" };
   }
   return {

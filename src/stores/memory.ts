@@ -1,4 +1,5 @@
 import { StoreConflictError } from "../core/errors.js";
+import { utf8Bytes } from "../core/utf8.js";
 import { memoryUserState } from "./memory-user-state.js";
 import { applyKeys, changesData, changesState } from "./patch-keys.js";
 import { parseStored } from "./record-check.js";
@@ -106,7 +107,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CompleteStore {
       const state = changesState(patch)
         ? JSON.stringify(applyKeys(JSON.parse(record.state), patch.stateUnset, patch.stateSet))
         : record.state;
-      if (patch.maxStateBytes !== undefined && Buffer.byteLength(state) > patch.maxStateBytes) {
+      if (patch.maxStateBytes !== undefined && utf8Bytes(state) > patch.maxStateBytes) {
         return { ok: false, reason: "too_large" };
       }
       const data = changesData(patch)

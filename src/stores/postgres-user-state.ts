@@ -1,7 +1,7 @@
+import { jsonBytes } from "../core/utf8.js";
 import { escapeJson, escapeKey, memberSizes, unescapeJson } from "./postgres-json.js";
 import { type PostgresSidePool, sideTable, stateSize } from "./postgres-schema.js";
 import type { UserStatePatchResult, UserStateRecord, UserStateStore } from "./store.js";
-import { jsonBytes } from "./user-state-patch.js";
 
 const SUFFIX = "_user_state";
 

@@ -1,3 +1,4 @@
+import { jsonBytes } from "../core/utf8.js";
 import { applyKeys } from "./patch-keys.js";
 import type { UserStatePatch, UserStatePatchResult, UserStateRecord } from "./store.js";
 
@@ -14,11 +15,6 @@ export function applyUserStatePatch(current: UserStateRecord | null, patch: User
     return { ok: false, reason: "too_large" };
   }
   return { ok: true, record: { state, version: version + 1, updatedAt: patch.now } };
-}
-
-/** Size of a value as JSON in UTF-8 bytes: how `maxStateBytes` counts. */
-export function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value));
 }
 
 // JSON.parse defines `__proto__` as an own key, so such keys survive the copy.

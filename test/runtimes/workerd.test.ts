@@ -8,20 +8,23 @@ import { bundleFor, startProcess } from "../support/runtime-host.js";
 /**
  * Stint's core in workerd (the Cloudflare Workers runtime) with the memory store: the "stint"
  * entry bundled by esbuild into a Worker (test/fixtures/runtimes/worker.ts), run by the workerd
- * binary with `nodejs_compat`, and driven over HTTP. Accounts are not part of it: their argon2
- * is a native module, which Workers cannot load.
+ * binary and driven over HTTP, with `nodejs_compat` (node:crypto) and without it (Web Crypto's
+ * random numbers, SHA-256 and HMAC in JavaScript). Accounts are not part of it: their argon2 is
+ * a native module, which Workers cannot load.
  */
 const root = fileURLToPath(new URL("../../", import.meta.url));
-let server: Awaited<ReturnType<typeof startProcess>>;
-let target: { baseUrl: string; fetch: (request: Request) => Promise<Response> };
 
-beforeAll(async () => {
-  const bundle = await bundleFor("workerd", "test/fixtures/runtimes/worker.ts", { worker: true });
-  const port = await freePort();
-  const config = bundle.replace(/\.mjs$/, ".capnp");
-  writeFileSync(
-    config,
-    `using Workerd = import "/workerd/workerd.capnp";
+/** workerd serving the worker bundle with these compatibility flags, as a test target. */
+function workerd(flags: string[]) {
+  let server: Awaited<ReturnType<typeof startProcess>> | undefined;
+  const target = { baseUrl: "", fetch: (request: Request) => fetch(request) };
+  beforeAll(async () => {
+    const bundle = await bundleFor("workerd", "test/fixtures/runtimes/worker.ts", { worker: true });
+    const port = await freePort();
+    const config = bundle.replace(/\.mjs$/, `-${flags.length}.capnp`);
+    writeFileSync(
+      config,
+      `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [(name = "main", worker = .stint)],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
@@ -29,14 +32,16 @@ const config :Workerd.Config = (
 const stint :Workerd.Worker = (
   modules = [(name = "worker", esModule = embed "workerd.mjs")],
   compatibilityDate = "2025-09-01",
-  compatibilityFlags = ["nodejs_compat"],
+  compatibilityFlags = [${flags.map((flag) => JSON.stringify(flag)).join(", ")}],
 );
 `,
-  );
-  server = await startProcess(`${root}node_modules/.bin/workerd`, ["serve", config, "--verbose"]);
-  target = { baseUrl: server.baseUrl, fetch: (request) => fetch(request) };
-}, 60_000);
-afterAll(() => server?.stop());
+    );
+    server = await startProcess(`${root}node_modules/.bin/workerd`, ["serve", config, "--verbose"]);
+    target.baseUrl = server.baseUrl;
+  }, 60_000);
+  afterAll(() => server?.stop());
+  return target;
+}
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -52,7 +57,12 @@ function expectError(answer: Answer, status: number, code: string): void {
   expect(answer.headers.get("cache-control")).toBe("no-store");
 }
 
-describe("Stint in workerd (memory store)", () => {
+describe.each([
+  { name: "with nodejs_compat", flags: ["nodejs_compat"] },
+  { name: "without node:crypto", flags: [] as string[] },
+])("Stint in workerd (memory store), $name", ({ flags }) => {
+  const target = workerd(flags);
+
   it("creates a session for a CSRF token, with API.md's cookie, and reads it back", async () => {
     const client = new TestBrowser(target);
     expectError(await client.get("/api/session"), 401, "no_session");
