@@ -210,11 +210,12 @@ export function createAccounts(options: AccountsOptions): Accounts {
 const ALLOWED: LimitCheck = { allowed: true };
 /**
  * Another server is verifying attempts that fill the budget: ask again this often, for at
- * most this long (a server that died mid-verification leaves its attempts pending until
- * their window ends).
+ * most this long. A burst of sign-ins on a busy machine may keep the budget full for seconds;
+ * the bound is for a server that died mid-verification, whose attempts stay pending until
+ * their window ends.
  */
 const RETRY_MS = 20;
-const MAX_WAIT_MS = 5_000;
+const MAX_WAIT_MS = 30_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Keeps address keys apart from usernames in InFlight (a username cannot contain ":"). */
 const ADDRESS = "ip:";

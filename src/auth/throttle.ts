@@ -196,7 +196,11 @@ export function sharedAttemptLimiter(counts: AttemptCounts, options: AttemptLimi
         async () => {
           const now = clock.now();
           const window = await counts.take(key, limit, windowMs, now);
-          return window.taken ? ALLOWED : verdict(window, limit, windowMs, now);
+          if (window.taken) return ALLOWED;
+          // Failures alone do not fill the window: attempts being verified do (or did, as the
+          // window was read), and may hand their places back. Worth asking again shortly.
+          if (window.count < limit) return { allowed: false, retryAfterSeconds: 1, waiting: true };
+          return verdict(window, limit, windowMs, now);
         },
         () => local.take(key),
       ),

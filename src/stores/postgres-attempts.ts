@@ -45,7 +45,7 @@ export function postgresAttempts(
       const taken = attemptWindow(await run("take", { key: escapeKey(key), now, limit, window: Math.ceil(windowMs) }));
       if (taken) return { ...taken, taken: true };
       const full = attemptWindow(await run("get", { key: escapeKey(key), now }));
-      return { ...(full ?? { count: limit, pending: 0, startedAt: now }), taken: false };
+      return { ...(full ?? { count: 0, pending: 0, startedAt: now }), taken: false };
     },
     async settle(key, outcome, _windowMs, now) {
       await run("settle", { key: escapeKey(key), now, counts: outcome === "fail" ? 1 : 0 });

@@ -29,7 +29,7 @@ export function sqliteAttempts(db: BetterSqlite3.Database, table: string, run: <
       return { ...taken, taken: true };
     }
     const full = attemptWindow(get.get({ key, now }) as unknown[] | undefined);
-    return { ...(full ?? { count: limit, pending: 0, startedAt: now }), taken: false };
+    return { ...(full ?? { count: 0, pending: 0, startedAt: now }), taken: false };
   });
 
   return {
