@@ -42,11 +42,13 @@ export interface PackedApp {
  * Packs the project as npm would publish it (`npm pack`, from the build in dist/) and installs
  * the tarball into a fresh app in the system's temporary directory, as a user would. The app's
  * other dependencies are kept between runs (keyed by this lockfile), so only Stint itself is
- * installed again; the first run also compiles better-sqlite3 (about a minute).
+ * installed again; the first run of a checkout also compiles better-sqlite3 (about a minute).
  */
 export async function preparePackedApp(): Promise<PackedApp> {
   if (!existsSync(join(root, "dist", "index.js"))) await run("npm", ["run", "build", "--silent"], { cwd: root });
+  // Keyed by this checkout too: two checkouts testing at once must not install into one app.
   const key = createHash("sha256")
+    .update(root)
     .update(readFileSync(join(root, "package-lock.json")))
     .update(APP_DEPENDENCIES.join(" "))
     .digest("hex")
