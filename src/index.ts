@@ -74,6 +74,7 @@ export type {
   StoreCapabilities,
   StoreHealth,
   StoreOperations,
+  UserStateEntry,
   UserStatePatch,
   UserStatePatchResult,
   UserStateRecord,

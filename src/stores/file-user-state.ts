@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, unlinkSync } from "node:fs";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { KeyedLocks } from "./keyed-locks.js";
 import type { UserStateRecord, UserStateStore } from "./store.js";
@@ -20,20 +20,25 @@ export function fileUserState(root: string, run: <T>(call: () => Promise<T>) => 
   const locks = new KeyedLocks();
   const pathOf = (userId: string) => join(directory, `${createHash("sha256").update(userId).digest("hex")}.json`);
 
-  const read = async (userId: string): Promise<UserStateRecord | null> => {
+  /** The file as written: the record, and whose it is (the name is a hash). */
+  const readStored = async (path: string): Promise<StoredState | null> => {
     try {
-      return JSON.parse(await readFile(pathOf(userId), "utf8")) as UserStateRecord;
+      return JSON.parse(await readFile(path, "utf8")) as StoredState;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw error;
     }
   };
+  const read = async (userId: string): Promise<UserStateRecord | null> => {
+    const stored = await readStored(pathOf(userId));
+    return stored && recordOf(stored);
+  };
 
-  const write = async (userId: string, record: UserStateRecord): Promise<void> => {
+  const write = async (userId: string, { state, version, updatedAt }: UserStateRecord): Promise<void> => {
     const temp = join(directory, `.tmp-${randomBytes(8).toString("hex")}`);
     const handle = await open(temp, "wx", 0o600);
     try {
-      await handle.writeFile(JSON.stringify(record));
+      await handle.writeFile(JSON.stringify({ userId, state, version, updatedAt } satisfies StoredState));
       await handle.datasync();
     } finally {
       await handle.close();
@@ -63,5 +68,29 @@ export function fileUserState(root: string, run: <T>(call: () => Promise<T>) => 
           }
         }),
       ),
+    insert: (userId, record) =>
+      run(() =>
+        locks.run(userId, async () => {
+          if (await read(userId)) return false;
+          await write(userId, record);
+          return true;
+        }),
+      ),
+    async *entries() {
+      const names = await run(() => readdir(directory));
+      for (const name of names) {
+        if (!name.endsWith(".json")) continue;
+        const stored = await run(() => readStored(join(directory, name)));
+        if (stored) yield { userId: stored.userId, record: recordOf(stored) };
+      }
+    },
   };
+}
+
+interface StoredState extends UserStateRecord {
+  userId: string;
+}
+
+function recordOf({ state, version, updatedAt }: StoredState): UserStateRecord {
+  return { state, version, updatedAt };
 }

@@ -156,9 +156,29 @@ function guardUserState(
   userState: UserStateStore,
   guard: <T>(operation: string, call: () => Promise<T>) => Promise<T>,
 ): UserStateStore {
+  const { insert, entries } = userState;
   return {
     get: (userId) => guard("userState.get", () => userState.get(userId)),
     patch: (userId, patch) => guard("userState.patch", () => userState.patch(userId, patch)),
     delete: (userId) => guard("userState.delete", () => userState.delete(userId)),
+    ...(insert && {
+      insert: (userId, record) => guard("userState.insert", () => insert.call(userState, userId, record)),
+    }),
+    ...(entries && {
+      entries: () => guardSteps(entries.call(userState), (call) => guard("userState.entries", call)),
+    }),
   };
+}
+
+/** Each step of an iteration under `guard`. */
+async function* guardSteps<T>(
+  source: AsyncIterable<T>,
+  guard: <R>(call: () => Promise<R>) => Promise<R>,
+): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  for (;;) {
+    const step = await guard(() => iterator.next());
+    if (step.done) return;
+    yield step.value;
+  }
 }

@@ -22,6 +22,18 @@ export function memoryUserState(): UserStateStore & { clear(): void } {
     async delete(userId) {
       return states.delete(userId);
     },
+    async *entries() {
+      // A copy of the keys: a state written while the caller iterates is not a concurrent change.
+      for (const userId of [...states.keys()]) {
+        const record = states.get(userId);
+        if (record) yield { userId, record: copy(record) };
+      }
+    },
+    async insert(userId, record) {
+      if (states.has(userId)) return false;
+      states.set(userId, copy(record));
+      return true;
+    },
     clear() {
       states.clear();
     },

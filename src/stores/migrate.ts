@@ -1,6 +1,6 @@
 import { StoreConflictError } from "../core/errors.js";
 import { scanAll } from "./scan-all.js";
-import type { SessionRecord, Store } from "./store.js";
+import type { Store } from "./store.js";
 
 export interface MigrationReport {
   /** Live sessions read from the source. */
@@ -50,7 +50,39 @@ export async function migrateSessions(
   return report;
 }
 
-function sameRecord(a: SessionRecord, b: SessionRecord): boolean {
+export interface UserStateMigrationReport {
+  /** User states read from the source. */
+  read: number;
+  /** Written to the target. */
+  copied: number;
+  /** Already in the target (a re-run, or written there since): left as they are. */
+  skipped: number;
+  /** Users whose state in the target differs from the source after the run. */
+  mismatched: string[];
+}
+
+/**
+ * Copies every user's state, version and time kept (so a device's compare-and-set goes on
+ * working), to a store that has none for that user; a state already in the target is kept,
+ * so running it again copies nothing twice. Null when either store cannot list or insert
+ * user states. Afterwards every state is read back from the target and compared.
+ */
+export async function migrateUserStates(from: Store, to: Store): Promise<UserStateMigrationReport | null> {
+  const source = from.userState;
+  const target = to.userState;
+  if (!source?.entries || !target?.insert) return null;
+  const report: UserStateMigrationReport = { read: 0, copied: 0, skipped: 0, mismatched: [] };
+  for await (const { userId, record } of source.entries()) {
+    report.read++;
+    if (await target.insert(userId, record)) report.copied++;
+    else report.skipped++;
+    const copy = await target.get(userId);
+    if (!copy || !sameRecord(record, copy)) report.mismatched.push(userId);
+  }
+  return report;
+}
+
+function sameRecord<T>(a: T, b: T): boolean {
   return canonical(a) === canonical(b);
 }
 

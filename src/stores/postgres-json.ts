@@ -26,6 +26,12 @@ export function escapeKey(key: string): string {
   return key.replaceAll(ESCAPE, ESCAPE + ESCAPE).replaceAll("\u0000", `${ESCAPE}0`);
 }
 
+/** A key read back from a text column written with escapeKey. */
+export function unescapeKey(key: string): string {
+  if (!key.includes(ESCAPE)) return key;
+  return key.replace(/\uE000(\uE000|0)/g, (_, next: string) => (next === ESCAPE ? ESCAPE : "\u0000"));
+}
+
 /** Bytes each member adds to JSON.stringify of its object: `"key":value` plus one separator. */
 export function memberSizes(object: JsonObject): Record<string, number> {
   const sizes: Record<string, number> = {};

@@ -1,9 +1,11 @@
 import { jsonBytes } from "../core/utf8.js";
-import { escapeJson, escapeKey, memberSizes, unescapeJson } from "./postgres-json.js";
+import { escapeJson, escapeKey, memberSizes, unescapeJson, unescapeKey } from "./postgres-json.js";
 import { type PostgresSidePool, sideTable, stateSize } from "./postgres-schema.js";
-import type { UserStatePatchResult, UserStateRecord, UserStateStore } from "./store.js";
+import type { JsonObject, UserStatePatchResult, UserStateRecord, UserStateStore } from "./store.js";
 
 const SUFFIX = "_user_state";
+/** Users read at a time by `entries`. */
+const PAGE = 500;
 
 /**
  * User states in a table beside the sessions, `<table>_user_state`, created on first use. Each
@@ -56,6 +58,12 @@ export function postgresUserState(
         AND ($6::bigint IS NULL OR ${stateSize(merged("s.state_bytes", "$5::jsonb"))} <= $6::bigint)
       RETURNING ${columns}`,
     delete: `DELETE FROM ${t} WHERE user_id = $1`,
+    /** $1 the last user of the previous page, $2 the page size. */
+    page: `SELECT user_id, ${columns} FROM ${t} WHERE user_id > $1 ORDER BY user_id LIMIT $2`,
+    /** $1 user, $2 state, $3 its member sizes, $4 version, $5 updated at. */
+    insert: `INSERT INTO ${t} (user_id, state, state_bytes, version, updated_at)
+        VALUES ($1, $2::jsonb, $3::jsonb, $4, $5)
+      ON CONFLICT (user_id) DO NOTHING`,
   };
 
   const { query } = table;
@@ -72,12 +80,13 @@ export function postgresUserState(
       if (patch.maxStateBytes !== undefined && jsonBytes(set) > patch.maxStateBytes) {
         return { ok: false, reason: "too_large" };
       }
+      const [members, sizes] = jsonColumns(set);
       const values = [
         escapeKey(userId),
         patch.now,
-        escapeJson(JSON.stringify(set)),
+        members,
         (patch.unset ?? []).map(escapeKey),
-        escapeJson(JSON.stringify(memberSizes(set))),
+        sizes,
         patch.maxStateBytes ?? null,
       ];
       if (patch.ifVersion === undefined) {
@@ -85,8 +94,7 @@ export function postgresUserState(
         return rows[0] ? { ok: true, record: decode(rows[0]) } : { ok: false, reason: "too_large" };
       }
       if (patch.ifVersion === 0) {
-        const [user, now, members, , sizes] = values;
-        const { rows } = await query(sql.insertNew, [user, now, members, sizes]);
+        const { rows } = await query(sql.insertNew, [escapeKey(userId), patch.now, members, sizes]);
         return rows[0] ? { ok: true, record: decode(rows[0]) } : { ok: false, reason: "conflict" };
       }
       const { rows } = await query(sql.update, [...values, patch.ifVersion]);
@@ -99,6 +107,21 @@ export function postgresUserState(
     async delete(userId) {
       return ((await query(sql.delete, [escapeKey(userId)])).rowCount ?? 0) > 0;
     },
+
+    async *entries() {
+      let after = "";
+      for (;;) {
+        const { rows } = await query(sql.page, [after, PAGE]);
+        for (const row of rows) yield { userId: unescapeKey(String(row.user_id)), record: decode(row) };
+        if (rows.length < PAGE) return;
+        after = String(rows.at(-1)?.user_id);
+      }
+    },
+
+    async insert(userId, { state, version, updatedAt }) {
+      const values = [escapeKey(userId), ...jsonColumns(state), version, updatedAt];
+      return ((await query(sql.insert, values)).rowCount ?? 0) > 0;
+    },
   };
 }
 
@@ -110,4 +133,9 @@ function decode(row: Record<string, unknown>): UserStateRecord {
     version: Number(row.version),
     updatedAt: Number(row.updated_at),
   };
+}
+
+/** An object as its two columns: the members as jsonb text, and each member's size. */
+function jsonColumns(members: JsonObject): [state: string, sizes: string] {
+  return [escapeJson(JSON.stringify(members)), escapeJson(JSON.stringify(memberSizes(members)))];
 }

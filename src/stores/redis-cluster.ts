@@ -16,8 +16,8 @@ import {
   type ScriptClient,
 } from "./redis-connection.js";
 import { layoutScripts, type RedisScript } from "./redis-scripts.js";
-import { redisUserState } from "./redis-user-state.js";
-import type { CompleteStore, CreateResult, SessionRecord, UserStateStore } from "./store.js";
+import { globLiteral, type RedisScanClient, redisUserState, redisUserStateEntries } from "./redis-user-state.js";
+import type { CompleteStore, CreateResult, SessionRecord } from "./store.js";
 
 const scripts = layoutScripts("sharded");
 
@@ -251,9 +251,16 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
     return page;
   };
 
+  /** The user whose state `key` is (`<prefix>{<bucket tag>}us:<user>`), or null. */
+  const knownBases = new Set(bases);
+  const userOfKey = (key: string): string | null => {
+    const base = key.slice(0, key.indexOf("}", prefix.length) + 1);
+    return knownBases.has(base) && key.startsWith("us:", base.length) ? key.slice(base.length + 3) : null;
+  };
+
   /** A user's state lives in the user's bucket, beside their sessions (`<base>us:<user>`). */
-  const userStates = new Map<number, UserStateStore>();
-  const userStateOf = (userId: string): UserStateStore => {
+  const userStates = new Map<number, ReturnType<typeof redisUserState>>();
+  const userStateOf = (userId: string) => {
     const bucket = bucketOfUser(shardKey, userId);
     let states = userStates.get(bucket);
     if (!states) userStates.set(bucket, (states = redisUserState(client, key.base(bucket), guard)));
@@ -404,6 +411,12 @@ export function redisClusterStore(options: RedisClusterStoreOptions): CompleteSt
       get: (userId) => userStateOf(userId).get(userId),
       patch: (userId, patch) => userStateOf(userId).patch(userId, patch),
       delete: (userId) => userStateOf(userId).delete(userId),
+      insert: (userId, record) => userStateOf(userId).insert(userId, record),
+      // Each master holds the states of its buckets: SCAN every one of them.
+      entries: () => {
+        const masters = client.nodes("master").filter((node): node is typeof node & RedisScanClient => "scan" in node);
+        return redisUserStateEntries(masters, `${globLiteral(prefix)}{*}us:*`, userOfKey, client, guard);
+      },
     },
     // Each key on its own slot: a limit's counts are one small hash, spread like the sessions.
     attempts: redisAttempts(client, prefix, guard),

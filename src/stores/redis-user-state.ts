@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { STATE_BYTES } from "./redis-scripts.js";
-import type { JsonObject, UserStateRecord, UserStateStore } from "./store.js";
+import type { JsonObject, UserStateEntry, UserStateRecord, UserStateStore } from "./store.js";
 
 /** What user states need of the store's client (an ioredis `Redis` or `Cluster` fits). */
 export interface RedisUserStateClient {
@@ -29,6 +29,16 @@ return {'ok', redis.call('HGETALL', key)}
 `;
 const PATCH_SHA = createHash("sha1").update(PATCH).digest("hex");
 const DELETE = "return redis.call('DEL', KEYS[1])";
+/** KEYS: the user's state hash. ARGV: version, updatedAt, then field/value pairs. 1 if written. */
+const INSERT = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'updatedAt', ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1`;
+
+/** What listing user states needs of one Redis server: SCAN (an ioredis `Redis` fits). */
+export interface RedisScanClient {
+  scan(cursor: string, match: "MATCH", pattern: string, count: "COUNT", hint: number): Promise<[string, string[]]>;
+}
 
 /**
  * User states in Redis, one hash per user (`<base>us:<user>`) beside the sessions, with no
@@ -40,7 +50,7 @@ export function redisUserState(
   client: RedisUserStateClient,
   base: string,
   guard: <T>(call: () => Promise<T>) => Promise<T>,
-): UserStateStore {
+): Required<Omit<UserStateStore, "entries">> {
   const keyOf = (userId: string) => `${base}us:${userId}`;
   return {
     async get(userId) {
@@ -69,7 +79,48 @@ export function redisUserState(
     async delete(userId) {
       return (await guard(() => client.eval(DELETE, 1, keyOf(userId)))) === 1;
     },
+    async insert(userId, { state, version, updatedAt }) {
+      const fields = Object.entries(state).flatMap(([name, value]) => [field(name), JSON.stringify(value)]);
+      return (await guard(() => client.eval(INSERT, 1, keyOf(userId), version, updatedAt, ...fields))) === 1;
+    },
   };
+}
+
+/**
+ * Every user state on `servers` (the one server, or each master of a cluster), found with
+ * SCAN over `pattern`: a state's key names its user, so no index has to be kept. `userOf`
+ * reads the user from a key, or null for a key that only looks like one. Remembers the keys
+ * it has listed (a migration's worth of memory).
+ */
+export async function* redisUserStateEntries(
+  servers: readonly RedisScanClient[],
+  pattern: string,
+  userOf: (key: string) => string | null,
+  client: Pick<RedisUserStateClient, "hgetall">,
+  guard: <T>(call: () => Promise<T>) => Promise<T>,
+): AsyncGenerator<UserStateEntry> {
+  for (const server of servers) {
+    // SCAN may return a key twice (while Redis resizes its table): each is listed once.
+    const seen = new Set<string>();
+    let cursor = "0";
+    do {
+      const [next, keys] = await guard(() => server.scan(cursor, "MATCH", pattern, "COUNT", 500));
+      cursor = next;
+      const fresh = keys.filter((key) => !seen.has(key) && seen.add(key));
+      const users = fresh.map((key) => [key, userOf(key)] as const).filter(([, userId]) => userId !== null);
+      const hashes = await guard(() => Promise.all(users.map(([key]) => client.hgetall(key))));
+      for (const [i, [, userId]] of users.entries()) {
+        // A state deleted between SCAN and HGETALL reads as an empty hash: gone, skipped.
+        const record = decode(hashes[i] as Record<string, string>);
+        if (record) yield { userId: userId as string, record };
+      }
+    } while (cursor !== "0");
+  }
+}
+
+/** A glob pattern (SCAN's MATCH) that matches `text` literally. */
+export function globLiteral(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
 }
 
 /** The hash field of a state key: its JSON text after "t:". */

@@ -9,7 +9,7 @@ import { parseClusterUrl, type RedisClusterStoreOptions, redisClusterStore } fro
 import { createArgs, decode, liveRecords, patchArgs, patchResult } from "./redis-codec.js";
 import { closeClient, failClosed, firstConnection, runScript } from "./redis-connection.js";
 import { layoutScripts, type RedisScript } from "./redis-scripts.js";
-import { redisUserState } from "./redis-user-state.js";
+import { globLiteral, type RedisScanClient, redisUserState, redisUserStateEntries } from "./redis-user-state.js";
 import type { CompleteStore, SessionRecord } from "./store.js";
 
 const scripts = layoutScripts("single");
@@ -25,6 +25,8 @@ export interface RedisStoreClient extends RedisPubSubClient {
   eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
   zcount(key: string, min: string, max: string): Promise<number>;
   ping(): Promise<string>;
+  /** Lists user states for `stint migrate`; a client without it gives a store that cannot. */
+  scan?: RedisScanClient["scan"];
 }
 
 interface CommonOptions {
@@ -198,7 +200,16 @@ export function redisStore(options: RedisStoreOptions): CompleteStore {
     pubsub,
     ...(cache && { cache }),
 
-    userState: redisUserState(client, base, guard),
+    userState: {
+      ...redisUserState(client, base, guard),
+      ...(client.scan && {
+        entries: () => {
+          const start = `${base}us:`;
+          const userOf = (key: string) => (key.startsWith(start) ? key.slice(start.length) : null);
+          return redisUserStateEntries([client as RedisScanClient], `${globLiteral(start)}*`, userOf, client, guard);
+        },
+      }),
+    },
     attempts: redisAttempts(client, base, guard),
 
     async close() {

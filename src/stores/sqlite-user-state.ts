@@ -4,6 +4,9 @@ import { applyUserStatePatch } from "./user-state-patch.js";
 
 type Row = [state: string, version: number, updatedAt: number];
 
+/** Users read at a time by `entries`. */
+const PAGE = 500;
+
 /**
  * User states in a table beside the sessions, `<table>_user_state`, created when missing. A
  * patch is read and written inside one IMMEDIATE transaction, which SQLite serializes with
@@ -31,11 +34,19 @@ export function sqliteUserState(
       ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, version = excluded.version, updated_at = excluded.updated_at`),
   );
   const remove = run(() => db.prepare(`DELETE FROM ${t} WHERE user_id = ?`));
+  const insertNew = run(() =>
+    db.prepare(`INSERT INTO ${t} (user_id, state, version, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (user_id) DO NOTHING`),
+  );
+  const page = run(() =>
+    db
+      .prepare(`SELECT user_id, state, version, updated_at FROM ${t} WHERE user_id > ? ORDER BY user_id LIMIT ?`)
+      .raw(true),
+  );
 
   const read = (userId: string): UserStateRecord | null => {
     const row = select.get(userId) as Row | undefined;
-    // JSON.parse defines `__proto__` as an own key, so such keys round-trip.
-    return row ? { state: JSON.parse(row[0]), version: row[1], updatedAt: row[2] } : null;
+    return row ? decode(row) : null;
   };
   const patchTx = db.transaction((userId: string, patch: Parameters<UserStateStore["patch"]>[1]) => {
     const result = applyUserStatePatch(read(userId), patch);
@@ -56,5 +67,23 @@ export function sqliteUserState(
     async delete(userId) {
       return run(() => remove.run(userId)).changes > 0;
     },
+    async *entries() {
+      // Page by page in user order, so a long listing never holds the database.
+      let after = "";
+      for (;;) {
+        const rows = run(() => page.all(after, PAGE)) as Array<[userId: string, ...Row]>;
+        for (const [userId, ...row] of rows) yield { userId, record: decode(row) };
+        if (rows.length < PAGE) return;
+        after = rows[rows.length - 1]?.[0] ?? after;
+      }
+    },
+    async insert(userId, { state, version, updatedAt }) {
+      return run(() => insertNew.run(userId, JSON.stringify(state), version, updatedAt)).changes > 0;
+    },
   };
+}
+
+// JSON.parse defines `__proto__` as an own key, so such keys round-trip.
+function decode([state, version, updatedAt]: Row): UserStateRecord {
+  return { state: JSON.parse(state), version, updatedAt };
 }

@@ -255,6 +255,23 @@ export interface UserStateStore {
   patch(userId: string, patch: UserStatePatch): Promise<UserStatePatchResult>;
   /** Forgets a user's state (an account deleted); true when there was one. */
   delete(userId: string): Promise<boolean>;
+  /**
+   * Every user's state, in no particular order (migration). A store that cannot list them
+   * leaves it out; `stint migrate` then copies sessions only and says so.
+   */
+  entries?(): AsyncIterable<UserStateEntry>;
+  /**
+   * Writes a state exactly as it was (version and time kept, so a client's compare-and-set
+   * goes on working) for a user who has none: migration. False, changing nothing, when the
+   * user already has a state.
+   */
+  insert?(userId: string, record: UserStateRecord): Promise<boolean>;
+}
+
+/** A user's state with whose it is. */
+export interface UserStateEntry {
+  userId: string;
+  record: UserStateRecord;
 }
 
 export type Store = StoreOperations & StoreCapabilities;

@@ -16,10 +16,13 @@ import { type StintServer, startStintServer } from "../support/stint-server.js";
  * Issue 13: `stint migrate` moves the sessions of a single Redis (every key under one hash
  * tag) to a Redis Cluster, where they spread over the masters. The cookies issued before go
  * on working, and each user's sessions stay one device list that "sign out everywhere" ends.
+ * Users' states come along, each into its user's bucket.
  */
 
 const N = 240;
 const HOUR = 3_600_000;
+/** The three signed-up users' states and those of users made in the store. */
+const USER_STATES = 60;
 const PASSWORD = "correct horse battery";
 const available = Boolean(inject("redisUrl")) && Boolean(inject("redisClusterUrl"));
 
@@ -48,6 +51,7 @@ describe.skipIf(!available)("stint migrate Redis → Redis Cluster", () => {
         const registered = await laptop.post("/api/auth/register", { username, password: PASSWORD });
         expect(registered.status).toBe(201);
         expect((await laptop.patch("/api/session/state", { set: { workspace: `${username}'s` } })).status).toBe(200);
+        expect((await laptop.patch("/api/user/state", { set: { theme: `${username}'s theme` } })).status).toBe(200);
         devices.push({ browser: laptop, username, sessionId: registered.body.session.id });
         const phone = new TestBrowser(server.target, `Phone of ${username}`);
         const loggedIn = await phone.post("/api/auth/login", { username, password: PASSWORD, remember: true });
@@ -71,6 +75,9 @@ describe.skipIf(!available)("stint migrate Redis → Redis Cluster", () => {
         { now },
       );
     }
+    for (let i = 0; i < USER_STATES - 3; i++) {
+      await source.userState?.patch(`u_user${i}`, { set: { language: `l${i}` }, now });
+    }
     target = (await openStoreUrl(cluster.url)).store;
   }, 90_000);
 
@@ -87,7 +94,8 @@ describe.skipIf(!available)("stint migrate Redis → Redis Cluster", () => {
     expect(text).toContain(`${N} live sessions read, ${N} copied, 0 already there.`);
     expect(text).toMatch(/Took [\d.]+ (s|min)[^:]*: [\d,]+ sessions a second\./);
     expect(text).toContain(`Live sessions now: ${N} in the source, ${N} in the target.`);
-    expect(lines.at(-1)).toBe("Every copied session was read back and matches its source.");
+    expect(text).toContain(`User states: ${USER_STATES} read, ${USER_STATES} copied, 0 already there.`);
+    expect(lines.at(-1)).toBe("Every copied session and user state was read back and matches its source.");
 
     const now = Date.now();
     const copied = await all(target, now);
@@ -99,19 +107,28 @@ describe.skipIf(!available)("stint migrate Redis → Redis Cluster", () => {
     const held = await Promise.all(
       (await cluster.nodes())
         .filter((node) => node.role === "master")
-        .map(async (node) => {
+        .map(async (node): Promise<[sessions: number, states: number]> => {
           const { Redis } = await import("ioredis");
           const client = new Redis({ port: node.port, lazyConnect: true });
           try {
             await client.connect();
-            return (await client.keys("stint:{*}s:*")).length;
+            return [(await client.keys("stint:{*}s:*")).length, (await client.keys("stint:{*}us:*")).length];
           } finally {
             client.disconnect();
           }
         }),
     );
-    expect(held.reduce((sum, count) => sum + count, 0)).toBe(N);
-    for (const count of held) expect(count).toBeGreaterThan(N / 6);
+    expect(held.map(([sessions]) => sessions).reduce((sum, count) => sum + count, 0)).toBe(N);
+    for (const [sessions] of held) expect(sessions).toBeGreaterThan(N / 6);
+    // Each user's state sits in the user's bucket, so the states spread too.
+    expect(held.map(([, states]) => states).reduce((sum, count) => sum + count, 0)).toBe(USER_STATES);
+    for (const [, states] of held) expect(states).toBeGreaterThan(USER_STATES / 6);
+    const states = async (store: Store) => {
+      const byUser = new Map<string, unknown>();
+      for await (const { userId, record } of store.userState?.entries?.() ?? []) byUser.set(userId, record);
+      return byUser;
+    };
+    expect(await states(target)).toEqual(await states(source));
   });
 
   it("the cookies issued on the single Redis work on a Stint on the cluster, device list and sign-out everywhere included", async () => {
@@ -131,6 +148,10 @@ describe.skipIf(!available)("stint migrate Redis → Redis Cluster", () => {
       }
       const [laptop, phone] = moved as [(typeof moved)[0], (typeof moved)[0]];
       expect((await laptop.browser.get("/api/session/state")).body.state).toEqual({ workspace: "alice's" });
+      expect((await phone.browser.get("/api/user/state")).body).toMatchObject({
+        state: { theme: "alice's theme" },
+        version: 1,
+      });
       // A new sign-in joins the migrated sessions in the user's list.
       const tablet = new TestBrowser(server.target, "Tablet of alice");
       expect((await tablet.post("/api/auth/login", { username: "alice", password: PASSWORD })).status).toBe(200);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import type { SessionRecord, Store } from "stint";
+import type { SessionRecord, Store, UserStateRecord } from "stint";
 import { StoreUnavailableError } from "stint";
 import { makeRecord } from "stint/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -17,11 +17,14 @@ import { startStintServer } from "../support/stint-server.js";
 /**
  * Issue 4, "Done when": a migration SQLite → Redis → PostgreSQL loses nothing. Every record
  * is compared field by field on both sides, with the per-user index and the expiry, and a run
- * interrupted half-way is resumed without copying anything twice.
+ * interrupted half-way is resumed without copying anything twice. Users' states (which
+ * outlive sessions) come along with their versions.
  */
 
 const N = 300;
 const EXPIRED = 12;
+/** User states in the source: the three signed-up users' and those of former users. */
+const USER_STATES = 40;
 const HOUR = 3_600_000;
 const PASSWORD = "correct horse battery";
 const available = Boolean(inject("redisUrl")) && Boolean(inject("databaseUrl"));
@@ -77,6 +80,10 @@ describe.skipIf(!available)("stint migrate SQLite → Redis → PostgreSQL", () 
         expect(loggedIn.status).toBe(200);
         const patched = await browser.patch("/api/session/state", { set: { workspace: `${username}'s`, n: 1 } });
         expect(patched.status).toBe(200);
+        // Preferences that follow the user: written twice, so version 2 must arrive as 2.
+        for (const theme of ["light", "dark"]) {
+          expect((await browser.patch("/api/user/state", { set: { theme, language: username } })).status).toBe(200);
+        }
         browsers.push({ browser, username, sessionId: loggedIn.body.session.id });
       }
     } finally {
@@ -113,6 +120,13 @@ describe.skipIf(!available)("stint migrate SQLite → Redis → PostgreSQL", () 
       const record = await source.get(sessionId, now);
       if (record?.userId) userIds.add(record.userId);
     }
+    // User states outlive sessions: some of users with no session left at all.
+    for (let i = 0; i < USER_STATES - browsers.length; i++) {
+      await source.userState?.patch(`u_former${i}`, {
+        set: { theme: `t${i}`, nested: { i, list: [i, null] } },
+        now: now - i,
+      });
+    }
     redisTarget = (await openStoreUrl(redis.url)).store;
     postgresTarget = (await openStoreUrl(postgres.url)).store;
   }, 60_000);
@@ -137,6 +151,16 @@ describe.skipIf(!available)("stint migrate SQLite → Redis → PostgreSQL", () 
       expect(await to.listByUser(userId, at)).toEqual(mine);
     }
     expect(await to.count?.(at)).toBe(N);
+    const states = await userStates(from);
+    expect(states.size).toBe(USER_STATES);
+    expect(await userStates(to)).toEqual(states);
+  }
+
+  /** Every user's state of a store, by user. */
+  async function userStates(store: Store): Promise<Map<string, UserStateRecord>> {
+    const states = new Map<string, UserStateRecord>();
+    for await (const { userId, record } of store.userState?.entries?.() ?? []) states.set(userId, record);
+    return states;
   }
 
   it("copies every live session to Redis, resuming an interrupted run without copying twice", async () => {
@@ -154,12 +178,14 @@ describe.skipIf(!available)("stint migrate SQLite → Redis → PostgreSQL", () 
     );
     expect(lines.join("\n")).toContain(`${N - 100} live sessions read, ${N - 120} copied, 20 already there.`);
     expect(lines.join("\n")).toContain(`Live sessions now: ${N} in the source, ${N} in the target.`);
-    expect(lines.at(-1)).toBe("Every copied session was read back and matches its source.");
+    expect(lines.join("\n")).toContain(`User states: ${USER_STATES} read, ${USER_STATES} copied, 0 already there.`);
+    expect(lines.at(-1)).toBe("Every copied session and user state was read back and matches its source.");
 
     // A full run now finds everything there.
     lines.length = 0;
     await migrateCommand(["--from", sqliteUrl, "--to", redis.url], (line) => lines.push(line));
     expect(lines.join("\n")).toContain(`${N} live sessions read, 0 copied, ${N} already there.`);
+    expect(lines.join("\n")).toContain(`User states: ${USER_STATES} read, 0 copied, ${USER_STATES} already there.`);
 
     await expectSame(source, redisTarget);
     // Expired sessions were not copied.
@@ -179,6 +205,7 @@ describe.skipIf(!available)("stint migrate SQLite → Redis → PostgreSQL", () 
     const lines: string[] = [];
     await migrateCommand(["--from", redis.url, "--to", postgres.url], (line) => lines.push(line));
     expect(lines.join("\n")).toContain(`${N} live sessions read, ${N} copied, 0 already there.`);
+    expect(lines.join("\n")).toContain(`User states: ${USER_STATES} read, ${USER_STATES} copied, 0 already there.`);
     await expectSame(redisTarget, postgresTarget);
     await expectSame(source, postgresTarget);
   });
@@ -196,6 +223,11 @@ describe.skipIf(!available)("stint migrate SQLite → Redis → PostgreSQL", () 
         expect(info.body.user.username).toBe(username);
         const state = await moved.get("/api/session/state");
         expect(state.body.state).toEqual({ workspace: `${username}'s`, n: 1 });
+        // The user's preferences came along, at the version the devices know.
+        const preferences = await moved.get("/api/user/state");
+        expect(preferences.body).toMatchObject({ state: { theme: "dark", language: username }, version: 2 });
+        const next = await moved.patch("/api/user/state", { set: { theme: "light" }, ifVersion: 2 });
+        expect(next.status).toBe(200);
         // The device list comes from the user index: present on the new store.
         const devices = await moved.get("/api/sessions");
         expect(devices.body.sessions.map((device: { id: string }) => device.id)).toEqual([sessionId]);

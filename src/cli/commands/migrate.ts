@@ -1,5 +1,5 @@
 import { openStoreUrl, redact } from "../../stores/from-url.js";
-import { migrateSessions } from "../../stores/migrate.js";
+import { migrateSessions, migrateUserStates } from "../../stores/migrate.js";
 import { type Command, type FlagSpec, readFlags, storeUrlFlag, stringFlag, UsageError } from "../args.js";
 import { storeUrlOptions } from "../context.js";
 import { duration, number, type ProgressOutput, progress, terminalOutput } from "../progress.js";
@@ -11,7 +11,7 @@ export const migrateFlags: Record<string, FlagSpec> = {
 };
 
 /**
- * `stint migrate --from URL --to URL [--after ID]`: copy live sessions, nothing lost. Shows
+ * `stint migrate --from URL --to URL [--after ID]`: copy live sessions and user states, nothing lost. Shows
  * progress while it copies (sessions copied, rate, time left) and ends with a summary.
  */
 export async function migrateCommand(
@@ -59,10 +59,22 @@ export async function migrateCommand(
     );
     const counted = async (store: typeof from.store) => (store.count ? String(await store.count(Date.now())) : "?");
     out(`Live sessions now: ${await counted(from.store)} in the source, ${await counted(to.store)} in the target.`);
+    // User states outlive sessions: copied whole after them, each kept where the target has one.
+    const states = await migrateUserStates(from.store, to.store);
+    out(
+      states
+        ? `User states: ${states.read} read, ${states.copied} copied, ${states.skipped} already there.`
+        : "User states: not copied (the source cannot list them, or the target cannot write them).",
+    );
     if (report.mismatched.length > 0) {
       throw new Error(`${report.mismatched.length} sessions differ after copying, e.g. ${report.mismatched[0]}.`);
     }
-    out("Every copied session was read back and matches its source.");
+    if (states && states.mismatched.length > 0) {
+      throw new Error(
+        `${states.mismatched.length} user states differ after copying, e.g. that of user ${states.mismatched[0]}.`,
+      );
+    }
+    out(`Every copied session${states ? " and user state" : ""} was read back and matches its source.`);
   } finally {
     await Promise.all([from.store.close(), to.store.close()]);
   }
@@ -71,8 +83,8 @@ export async function migrateCommand(
 export const migrateCli: Command = {
   usage: `Usage: stint migrate --from URL --to URL [--after ID]
 
-Copies every live session from one store to another, reads each back and compares it;
-sessions already in the target are kept. Safe to run again, or to resume with --after.
+Copies every live session and every user's state from one store to another, reads each
+back and compares it; sessions and states already in the target are kept. Safe to run again, or to resume with --after.
 Shows progress (sessions copied, rate, time left) and ends with a summary. From redis://
 to redis+cluster://, sessions spread over the cluster's masters (STINT_SHARD_KEY: the
 servers' shard key).

@@ -119,6 +119,49 @@ export function describeUserState(store: CurrentStore): void {
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
 
+    it("insert writes a state exactly as it was (version and time kept) and never over one", async (context) => {
+      const userState = states(() => context.skip());
+      if (!userState.insert) return context.skip();
+      const user = uniqueUser();
+      const record = {
+        state: JSON.parse('{"theme":"dark","__proto__":{"x":1},"n":[1,{"y":null}]}'),
+        version: 7,
+        updatedAt: 1_234,
+      };
+      expect(await userState.insert(user, record)).toBe(true);
+      expect(await userState.get(user)).toStrictEqual(record);
+      expect(await userState.insert(user, { state: { theme: "light" }, version: 1, updatedAt: 5 })).toBe(false);
+      expect(await userState.get(user)).toStrictEqual(record);
+      // A device's compare-and-set against the kept version goes on working.
+      const next = await userState.patch(user, { set: { theme: "light" }, ifVersion: 7, now: 2_000 });
+      expect(next.ok && next.record.version).toBe(8);
+      const empty = uniqueUser();
+      expect(await userState.insert(empty, { state: {}, version: 2, updatedAt: 3 })).toBe(true);
+      expect(await userState.get(empty)).toStrictEqual({ state: {}, version: 2, updatedAt: 3 });
+    });
+
+    it("entries lists every user's state with its user, strange user ids included", async (context) => {
+      const userState = states(() => context.skip());
+      const { entries } = userState;
+      if (!entries) return context.skip();
+      // Characters a key pattern or a key layout could take for its own.
+      const users = [uniqueUser(), `${uniqueUser()}}us:*?[a]\\é`, `${uniqueUser()} {x}`];
+      const now = Date.now();
+      for (const [i, user] of users.entries()) await userState.patch(user, { set: { i }, now });
+      const deleted = uniqueUser();
+      await userState.patch(deleted, { set: { gone: true }, now });
+      await userState.delete(deleted);
+      const listed = new Map<string, unknown>();
+      for await (const entry of entries.call(userState)) {
+        expect(listed.has(entry.userId)).toBe(false);
+        listed.set(entry.userId, entry.record);
+      }
+      for (const [i, user] of users.entries()) {
+        expect(listed.get(user)).toStrictEqual({ state: { i }, version: 1, updatedAt: now });
+      }
+      expect(listed.has(deleted)).toBe(false);
+    });
+
     it("keeps users apart, outlives their sessions, and delete forgets one user", async (context) => {
       const userState = states(() => context.skip());
       const [alice, bob] = [uniqueUser(), uniqueUser()];
