@@ -127,10 +127,10 @@ export class SessionClient<State extends SessionState = SessionState, UserState 
       handlers: {
         changed: () => this.#requestSync("tab"),
         state: (version) => {
-          if (this.#states.isNews(version)) this.#requestStateRefresh("tab");
+          if (this.#states.signaled(version)) this.#requestStateRefresh("tab");
         },
         userState: (version) => {
-          if (this.#userStates.isNews(version)) this.#requestUserStateRefresh("tab");
+          if (this.#userStates.signaled(version)) this.#requestUserStateRefresh("tab");
         },
         ended: (kind) => this.#session.end(kind, "tab"),
         activity: () => this.#autoExtend.heard(),

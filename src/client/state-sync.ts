@@ -52,6 +52,8 @@ export class StateSync<State extends SessionState, UserState extends SessionStat
   readonly #ensureOwner: () => Promise<unknown>;
   /** Whom the shown state belongs to; null when none was read yet. */
   #for: string | null = null;
+  /** The newest version the other tabs were told of (by this tab or by a signal heard). */
+  #told = 0;
 
   /** `ensureOwner` makes an owner exist before a write, or throws (no session, not signed in). */
   constructor(core: ClientCore<State, UserState>, slot: StateSlot, ensureOwner: () => Promise<unknown>) {
@@ -66,9 +68,16 @@ export class StateSync<State extends SessionState, UserState extends SessionStat
     return version === null || version === undefined || this.#for === null || version > current;
   }
 
+  /** Another tab says `version` exists: is it newer than what is shown? */
+  signaled(version: number | undefined): boolean {
+    if (version !== undefined && version > this.#told) this.#told = version;
+    return this.isNews(version);
+  }
+
   /** The owner is gone (the session ended): the next read starts afresh. */
   forget(): void {
     this.#for = null;
+    this.#told = 0;
   }
 
   /** Reads the state of the current owner, applied unless something newer came first. */
@@ -111,7 +120,18 @@ export class StateSync<State extends SessionState, UserState extends SessionStat
     this.#core.set(this.#slot.write(snapshot.state, snapshot.version) as Partial<SessionSnapshot<State, UserState>>);
     const payload = { state: snapshot.state, version: snapshot.version, source };
     if (replaced) this.#core.emitter.emit(this.#slot.event, payload as never);
-    if (!first && source !== "tab") this.#core.post(this.#slot.event, snapshot.version);
+    if (first) {
+      // A new owner: versions start again, and each tab reads its own first state.
+      this.#told = snapshot.version;
+      return;
+    }
+    // Whatever made this tab read (its stream, a signal, the app), a version no tab was told
+    // of is news to the others: a read a signal asked for may find a newer version than the
+    // signal's, whose stream event then brings the leader nothing new.
+    if (snapshot.version > this.#told) {
+      this.#told = snapshot.version;
+      this.#core.post(this.#slot.event, snapshot.version);
+    }
   }
 }
 

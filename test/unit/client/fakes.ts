@@ -288,14 +288,23 @@ export class FakeServer {
     if (session) session.csrf = randomToken("csrf_");
   }
 
-  /** A state change made by some other client of this session (another device's API call, say). */
-  patchState(sessionId: string, set: Record<string, unknown>): void {
+  /**
+   * A state change made by some other client of this session (another device's API call, say).
+   * `announce: false` holds its stream event back (still on its way) until `announceState`.
+   */
+  patchState(sessionId: string, set: Record<string, unknown>, options: { announce?: boolean } = {}): void {
     const session = this.sessions.get(sessionId);
     if (!session) return;
     Object.assign(session.state, set);
     session.version += 1;
     session.updatedAt = this.now();
-    this.#push(sessionId, "state", { version: session.version });
+    if (options.announce !== false) this.announceState(sessionId);
+  }
+
+  /** The stream event of the session's current state version. */
+  announceState(sessionId: string): void {
+    const session = this.sessions.get(sessionId);
+    if (session) this.#push(sessionId, "state", { version: session.version });
   }
 
   /** A user-state change made on another device: every stream of the user hears it. */

@@ -108,6 +108,27 @@ describe("SessionClient across tabs", () => {
     for (const t of tabs) t.close();
   });
 
+  it("a tab whose read finds a newer version than the signal it answered tells the other tabs", async () => {
+    // Tab three read version 1 and said so; before one and two read, another device made
+    // version 2, whose stream event is still on its way. One and two learn of 2 from reads a
+    // tab signal asked for, and the leader's stream event then brings nothing new to it:
+    // three must hear of version 2 from them.
+    const { tabs, clock, server, browser } = await setup(3);
+    const three = tabs[2]!;
+    const sessionId = server.sessionOf(browser.cookie)!.id;
+    server.patchState(sessionId, { workspace: "w1" }, { announce: false });
+    await three.client.refreshState();
+    server.patchState(sessionId, { workspace: "w2" }, { announce: false });
+    await clock.advance(100);
+    server.announceState(sessionId);
+    await clock.advance(100);
+    for (const tab of tabs) {
+      expect(tab.client.state).toEqual({ workspace: "w2" });
+      expect(tab.client.version).toBe(2);
+    }
+    for (const t of tabs) t.close();
+  });
+
   it("ignores state signals for a version it already has", async () => {
     const { tabs, clock, server, browser } = await setup(1);
     const reads = server.countRequests("GET", "/api/session/state");
