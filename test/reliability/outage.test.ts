@@ -114,13 +114,16 @@ function describeOutage(name: string, available: boolean, startBackend: () => Pr
     };
 
     /** Registers once the store answers again (bounded wait for the client to reconnect). */
-    const registerWhenBack = async (server: StintServer) => {
-      for (const deadline = performance.now() + 10_000; performance.now() < deadline; await sleep(100)) {
-        const health = await new TestBrowser(server.target).get("/api/health");
-        if (health.status === 200) break;
-      }
-      return register(server);
-    };
+    /** Waits (bounded) until each server's store connection is back: each reconnects on its own. */
+    const whenBack = (...servers: StintServer[]) =>
+      Promise.all(
+        servers.map(async (server) => {
+          for (const deadline = performance.now() + 10_000; performance.now() < deadline; await sleep(100)) {
+            const health = await new TestBrowser(server.target).get("/api/health");
+            if (health.status === 200) break;
+          }
+        }),
+      );
 
     it("fails closed while the store is down and serves the same cookies after it is back", async () => {
       const server = await startServer();
@@ -305,7 +308,8 @@ function describeOutage(name: string, available: boolean, startBackend: () => Pr
         // Down long enough for the transports' first reconnection attempts to fail too.
         await sleep(1_500);
         await backend.up();
-        const user = await registerWhenBack(a);
+        await whenBack(a, b);
+        const user = await register(a);
         const phone = new TestBrowser(b.target, "Phone");
         expect((await phone.post("/api/auth/login", { username: user.username, password: PASSWORD })).status).toBe(200);
         const phoneId = (await phone.get("/api/session")).body.session.id as string;
