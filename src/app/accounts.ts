@@ -30,5 +30,6 @@ export function accountService(accounts: Accounts, events: EventBus, clock: Cloc
       const user = await accounts.findById(userId);
       return user ? publicUser(user) : null;
     },
+    ...(accounts.unregister && { unregister: accounts.unregister.bind(accounts) }),
   };
 }

@@ -118,8 +118,14 @@ export function createAccounts(options: AccountsOptions): Accounts {
     }
   };
 
+  const { delete: deleteUser } = users;
   return {
     findById: (id) => users.findById(id),
+    ...(deleteUser && {
+      unregister: async (userId: string) => {
+        await deleteUser.call(users, userId);
+      },
+    }),
     addressFailures: byAddress,
 
     async register({ username, password, ip = null }) {

@@ -35,6 +35,12 @@ export interface Accounts {
   /** The account with this id, or null (the user of a session). */
   findById(id: string): Promise<UserRecord | null>;
   /**
+   * Takes back an account `register` just made, when its first session could not be made (the
+   * session store was down): a sign-up answered 503 leaves nothing, and the same name can be
+   * registered again. Absent when the user store cannot delete.
+   */
+  unregister?(userId: string): Promise<void>;
+  /**
    * Failed attempts per client address, when the accounts keep such a count: a wrong admin
    * token counts toward it too (API.md, "Administration").
    */

@@ -30,6 +30,11 @@ export interface UserStore {
    * argon2id at the next successful sign-in when the store offers this.
    */
   setPasswordHash?(id: string, passwordHash: string): Promise<void>;
+  /**
+   * Removes an account; true when there was one. The accounts take back a sign-up whose first
+   * session could not be made (the session store was down), so a 503 leaves no account behind.
+   */
+  delete?(id: string): Promise<boolean>;
 }
 
 /** What `sqliteUserStore` calls on a statement; better-sqlite3's `Statement` fits. */
@@ -96,6 +101,7 @@ export function sqliteUserStore(options: SqliteUserStoreOptions): UserStore {
   const byId = database.prepare("SELECT * FROM stint_users WHERE id = ?");
   const countAll = database.prepare("SELECT COUNT(*) AS n FROM stint_users");
   const updateHash = database.prepare("UPDATE stint_users SET password_hash = ? WHERE id = ?");
+  const remove = database.prepare("DELETE FROM stint_users WHERE id = ?");
 
   return {
     async create(username, passwordHash) {
@@ -121,6 +127,9 @@ export function sqliteUserStore(options: SqliteUserStoreOptions): UserStore {
     async setPasswordHash(id, passwordHash) {
       requirePasswordHash(passwordHash);
       read(() => updateHash.run(passwordHash, id));
+    },
+    async delete(id) {
+      return (read(() => remove.run(id)) as { changes: number }).changes > 0;
     },
   };
 }
@@ -164,6 +173,13 @@ export function memoryUserStore(options: MemoryUserStoreOptions = {}): UserStore
       requirePasswordHash(passwordHash);
       const record = byId.get(id);
       if (record) record.passwordHash = passwordHash;
+    },
+    async delete(id) {
+      const record = byId.get(id);
+      if (!record) return false;
+      byId.delete(id);
+      idByUsername.delete(foldAsciiCase(record.username));
+      return true;
     },
   };
 }

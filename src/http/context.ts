@@ -12,6 +12,8 @@ export interface AccountService {
   register(input: { username: string; password: string; ip: string | null }): Promise<PublicUser>;
   authenticate(input: { username: string; password: string; ip: string | null }): Promise<PublicUser>;
   findById(userId: string): Promise<PublicUser | null>;
+  /** Takes back an account just registered whose first session could not be made. */
+  unregister?(userId: string): Promise<void>;
 }
 
 export interface HealthReport {

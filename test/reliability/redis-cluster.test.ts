@@ -344,7 +344,13 @@ describe.skipIf(!clusterUrl)("a master SIGKILLed under load (a cluster of its ow
   const register = async () => {
     const username = `user${++users}`;
     const browser = new TestBrowser(server.target);
-    const answer = await browser.post("/api/auth/register", { username, password: PASSWORD });
+    // A sign-up waits for the shard's replica (WAIT 1, 250 ms): on a busy machine the replica
+    // can be late, the answer is 503 and nothing is kept, so a client tries again.
+    let answer = await browser.post("/api/auth/register", { username, password: PASSWORD });
+    for (let tries = 1; answer.status === 503 && tries < 20; tries++) {
+      await sleep(100);
+      answer = await browser.post("/api/auth/register", { username, password: PASSWORD });
+    }
     expect(answer.status).toBe(201);
     return { browser, username, sessionId: answer.body.session.id as string };
   };

@@ -15,12 +15,13 @@ interface Credentials {
  * Reads the credentials, asks the accounts for a user, and signs the session in as that user:
  * a new id and secret at every sign-in, so the token held before stops working (fixation).
  */
+type Accounts = NonNullable<RouteContext<JsonObject>["services"]["accounts"]>;
+
 function signIn(
-  authorize: (
-    accounts: NonNullable<RouteContext<JsonObject>["services"]["accounts"]>,
-    input: Credentials,
-  ) => Promise<PublicUser>,
+  authorize: (accounts: Accounts, input: Credentials) => Promise<PublicUser>,
   status: number,
+  /** Takes back what `authorize` made when the session could not be made (a sign-up's account). */
+  undo?: (accounts: Accounts, user: PublicUser) => Promise<void>,
 ): Route["run"] {
   return async <Data extends JsonObject>(context: RouteContext<Data>) => {
     const accounts = context.services.accounts;
@@ -34,7 +35,16 @@ function signIn(
     const user = await authorize(accounts, input);
     const { session } = context;
     session.login(user.id, { persistent });
-    await context.commit();
+    try {
+      await context.commit();
+    } catch (error) {
+      if (undo) {
+        await undo(accounts, user).catch((failure: unknown) => {
+          console.error("stint: taking back a sign-up whose session could not be made failed", failure);
+        });
+      }
+      throw error;
+    }
     const info = sessionInfo(context.services.manager, session, user);
     // A bearer sign-in (`X-Stint-Transport: bearer`): the token goes in the body, no cookie is set.
     return json(session.transport === "bearer" ? { ...info, token: session.issuedToken } : info, status);
@@ -46,7 +56,12 @@ export const register: Route = {
   path: "/api/auth/register",
   session: "optional",
   signIn: true,
-  run: signIn((accounts, input) => accounts.register(input), 201),
+  // A sign-up answered with an error leaves no account: the same name can be tried again.
+  run: signIn(
+    (accounts, input) => accounts.register(input),
+    201,
+    async (accounts, user) => accounts.unregister?.(user.id),
+  ),
 };
 
 export const login: Route = {

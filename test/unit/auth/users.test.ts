@@ -83,6 +83,19 @@ function describeUserStore(name: string, makeStore: () => UserStore) {
       expect((await store.findByUsername("ALICE"))?.passwordHash).toMatch(/^\$argon2id\$/);
     });
 
+    it("deletes an account (a sign-up taken back): gone by id and name, and the name is free again", async () => {
+      const users = makeStore();
+      const alice = await users.create("Alice", HASH);
+      const bob = await users.create("bob", HASH);
+      expect(await users.delete?.(alice.id)).toBe(true);
+      expect(await users.delete?.(alice.id)).toBe(false);
+      expect(await users.findById(alice.id)).toBeNull();
+      expect(await users.findByUsername("alice")).toBeNull();
+      expect(await users.count()).toBe(1);
+      expect((await users.create("ALICE", HASH)).id).not.toBe(alice.id);
+      expect(await users.findById(bob.id)).toEqual(bob);
+    });
+
     it("hands out copies: changing a returned record changes nothing stored", async () => {
       const users = makeStore();
       const alice = await users.create("alice", HASH);
