@@ -16,8 +16,7 @@ export function escapeJson(json: string): string {
 }
 
 export function unescapeJson(json: string): string {
-  if (!json.includes(ESCAPE)) return json;
-  return json.replace(/\uE000(\uE000|0)/g, (_, next: string) => (next === ESCAPE ? ESCAPE : "\\u0000"));
+  return unescapeWith(json, "\\u0000");
 }
 
 /** A key as stored in jsonb, for `-`: the same escape as escapeJson applies inside JSON. */
@@ -28,8 +27,13 @@ export function escapeKey(key: string): string {
 
 /** A key read back from a text column written with escapeKey. */
 export function unescapeKey(key: string): string {
-  if (!key.includes(ESCAPE)) return key;
-  return key.replace(/\uE000(\uE000|0)/g, (_, next: string) => (next === ESCAPE ? ESCAPE : "\u0000"));
+  return unescapeWith(key, "\u0000");
+}
+
+/** Undoes the escape, writing U+0000 as `nul` (JSON's `\u0000` in JSON text, the character in a key). */
+function unescapeWith(text: string, nul: string): string {
+  if (!text.includes(ESCAPE)) return text;
+  return text.replace(/\uE000(\uE000|0)/g, (_, next: string) => (next === ESCAPE ? ESCAPE : nul));
 }
 
 /** Bytes each member adds to JSON.stringify of its object: `"key":value` plus one separator. */

@@ -1,6 +1,7 @@
 import { jsonBytes } from "../core/utf8.js";
 import { escapeJson, escapeKey, memberSizes, unescapeJson, unescapeKey } from "./postgres-json.js";
 import { type PostgresSidePool, sideTable, stateSize } from "./postgres-schema.js";
+import { keysetPages } from "./scan-all.js";
 import type { JsonObject, UserStatePatchResult, UserStateRecord, UserStateStore } from "./store.js";
 
 const SUFFIX = "_user_state";
@@ -108,15 +109,17 @@ export function postgresUserState(
       return ((await query(sql.delete, [escapeKey(userId)])).rowCount ?? 0) > 0;
     },
 
-    async *entries() {
-      let after = "";
-      for (;;) {
-        const { rows } = await query(sql.page, [after, PAGE]);
-        for (const row of rows) yield { userId: unescapeKey(String(row.user_id)), record: decode(row) };
-        if (rows.length < PAGE) return;
-        after = String(rows.at(-1)?.user_id);
-      }
-    },
+    entries: () =>
+      keysetPages(
+        async (after, limit) =>
+          (await query(sql.page, [after ?? "", limit])).rows.map((row) => ({
+            userId: unescapeKey(String(row.user_id)),
+            record: decode(row),
+          })),
+        // Pages follow the stored (escaped) ids.
+        (entry) => escapeKey(entry.userId),
+        PAGE,
+      ),
 
     async insert(userId, { state, version, updatedAt }) {
       const values = [escapeKey(userId), ...jsonColumns(state), version, updatedAt];

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from "better-sqlite3";
+import { keysetPages } from "./scan-all.js";
 import type { UserStateRecord, UserStateStore } from "./store.js";
 import { applyUserStatePatch } from "./user-state-patch.js";
 
@@ -67,16 +68,16 @@ export function sqliteUserState(
     async delete(userId) {
       return run(() => remove.run(userId)).changes > 0;
     },
-    async *entries() {
-      // Page by page in user order, so a long listing never holds the database.
-      let after = "";
-      for (;;) {
-        const rows = run(() => page.all(after, PAGE)) as Array<[userId: string, ...Row]>;
-        for (const [userId, ...row] of rows) yield { userId, record: decode(row) };
-        if (rows.length < PAGE) return;
-        after = rows[rows.length - 1]?.[0] ?? after;
-      }
-    },
+    entries: () =>
+      keysetPages(
+        (after, limit) =>
+          (run(() => page.all(after ?? "", limit)) as Array<[userId: string, ...Row]>).map(([userId, ...row]) => ({
+            userId,
+            record: decode(row),
+          })),
+        (entry) => entry.userId,
+        PAGE,
+      ),
     async insert(userId, { state, version, updatedAt }) {
       return run(() => insertNew.run(userId, JSON.stringify(state), version, updatedAt)).changes > 0;
     },

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { type PackedApp, preparePackedApp } from "../support/packed-app.js";
@@ -141,6 +141,42 @@ await stint.close();`,
       (_, n: string) => `README block ${Number(n)} (line ${blocks[Number(n) - 1]?.line})`,
     );
     expect(located).toBe("");
+  });
+
+  it("its stint command migrates sessions and users' states between two SQLite files", async () => {
+    // The app lives on between runs: start from no database.
+    for (const file of readdirSync(app.dir)) if (/^(from|to)\.db/.test(file)) rmSync(join(app.dir, file));
+    write(
+      "migrate-seed.mjs",
+      `import { sqliteStore } from "stint/sqlite";
+import { makeRecord } from "stint/testing";
+const store = sqliteStore({ path: "from.db" });
+const now = Date.now();
+await store.create(makeRecord({ userId: "u_alice" }), { now });
+await store.userState.patch("u_alice", { set: { theme: "dark" }, now });
+await store.userState.patch("u_alice", { set: { language: "fr" }, now });
+await store.userState.patch("u_bob", { set: { theme: "light" }, now });
+await store.close();`,
+    );
+    await node(["migrate-seed.mjs"]);
+    const { stdout } = await app.exec(join(app.dir, "node_modules/.bin/stint"), [
+      "migrate",
+      "--from",
+      "sqlite:./from.db",
+      "--to",
+      "sqlite:./to.db",
+    ]);
+    expect(stdout).toContain("1 live sessions read, 1 copied, 0 already there.");
+    expect(stdout).toContain("User states: 2 read, 2 copied, 0 already there.");
+    write(
+      "migrate-read.mjs",
+      `import { sqliteStore } from "stint/sqlite";
+const store = sqliteStore({ path: "to.db" });
+console.log(JSON.stringify(await store.userState.get("u_alice")));
+await store.close();`,
+    );
+    const copied = JSON.parse((await node(["migrate-read.mjs"])).stdout);
+    expect(copied).toMatchObject({ state: { theme: "dark", language: "fr" }, version: 2 });
   });
 });
 

@@ -11,8 +11,9 @@ export const migrateFlags: Record<string, FlagSpec> = {
 };
 
 /**
- * `stint migrate --from URL --to URL [--after ID]`: copy live sessions and user states, nothing lost. Shows
- * progress while it copies (sessions copied, rate, time left) and ends with a summary.
+ * `stint migrate --from URL --to URL [--after ID]`: copy live sessions and user states,
+ * nothing lost. Shows progress while it copies (sessions copied, rate, time left) and ends
+ * with a summary.
  */
 export async function migrateCommand(
   argv: string[],
@@ -84,8 +85,8 @@ export const migrateCli: Command = {
   usage: `Usage: stint migrate --from URL --to URL [--after ID]
 
 Copies every live session and every user's state from one store to another, reads each
-back and compares it; sessions and states already in the target are kept. Safe to run again, or to resume with --after.
-Shows progress (sessions copied, rate, time left) and ends with a summary. From redis://
+back and compares it; sessions and states already in the target are kept. Safe to run
+again, or to resume with --after. Shows progress (sessions copied, rate, time left) and ends with a summary. From redis://
 to redis+cluster://, sessions spread over the cluster's masters (STINT_SHARD_KEY: the
 servers' shard key).
 

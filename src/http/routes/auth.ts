@@ -11,12 +11,12 @@ interface Credentials {
   ip: string | null;
 }
 
+type Accounts = NonNullable<RouteContext<JsonObject>["services"]["accounts"]>;
+
 /**
  * Reads the credentials, asks the accounts for a user, and signs the session in as that user:
  * a new id and secret at every sign-in, so the token held before stops working (fixation).
  */
-type Accounts = NonNullable<RouteContext<JsonObject>["services"]["accounts"]>;
-
 function signIn(
   authorize: (accounts: Accounts, input: Credentials) => Promise<PublicUser>,
   status: number,
